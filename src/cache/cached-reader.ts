@@ -1,0 +1,45 @@
+/**
+ * What services use to cache backend reads. Services say what they read (domain,
+ * normalized arguments, the caller's data scope, the datasets and subjects the
+ * result holds); the reader decides hit, miss or stale, and reports the outcome to
+ * the request (extensions.cache).
+ */
+export type CacheDomain = 'lake' | 'warehouse' | 'catalog' | 'jobRuns' | 'decisions';
+
+export interface CacheReadSpec {
+  domain: CacheDomain;
+  /** Constant naming the read, e.g. 'eventStats' (no user data). */
+  label: string;
+  /** Normalized arguments: equal reads must give equal args (canonical JSON is hashed). */
+  args: unknown;
+  /** The caller's data scope, e.g. 'pii' or 'masked': part of the key. */
+  scope: string;
+  /** Datasets the result is derived from, e.g. 'lake.events', 'warehouse.customers'. */
+  datasets: string[];
+  /** Raw customer ids the result holds; the cache stores only their keyed hashes as tags. */
+  subjects?: string[];
+  /** Overrides the domain's TTL (ms). */
+  ttlMs?: number;
+}
+
+export interface CachedReader {
+  /** Returns the cached value or loads it (once per key across concurrent callers). Values must be JSON-serializable (bigint allowed). */
+  read<T>(spec: CacheReadSpec, load: () => Promise<T>): Promise<T>;
+  /** Drops every entry derived from these datasets (a new partition landed, a warehouse load). */
+  invalidateDatasets(datasets: string[]): Promise<number>;
+  /** Drops every entry holding any of these customers (erasure). */
+  purgeSubjects(customerIds: string[]): Promise<number>;
+}
+
+/** A reader that never caches (used where caching is off). */
+export class PassThroughReader implements CachedReader {
+  read<T>(_spec: CacheReadSpec, load: () => Promise<T>): Promise<T> {
+    return load();
+  }
+  async invalidateDatasets(): Promise<number> {
+    return 0;
+  }
+  async purgeSubjects(): Promise<number> {
+    return 0;
+  }
+}

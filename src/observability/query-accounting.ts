@@ -1,0 +1,72 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { QueryStats } from '../ports/sql-engine';
+
+/**
+ * Every backend call lakegate makes is accounted here: adapters call
+ * `accountQuery(stats)` once per call. The stats go to the current request's scope
+ * (reported in the response's extensions.cost) and to every registered sink (the
+ * query ledger, metrics). The scope follows the request through async work,
+ * DataLoader batches included, via AsyncLocalStorage.
+ */
+export type CacheStatus = 'hit' | 'miss' | 'stale' | 'bypass' | 'error';
+
+export interface CacheEvent {
+  /** What was read, e.g. 'eventStats' (no user data). */
+  label: string;
+  status: CacheStatus;
+  backend?: string;
+}
+
+export interface QueryScope {
+  requestId: string;
+  /** Aborted when the client goes away or the request times out. */
+  signal?: AbortSignal;
+  queries: QueryStats[];
+  cache: CacheEvent[];
+}
+
+const storage = new AsyncLocalStorage<QueryScope>();
+const sinks = new Set<(stats: QueryStats) => void>();
+
+export function newQueryScope(requestId: string, signal?: AbortSignal): QueryScope {
+  return { requestId, signal, queries: [], cache: [] };
+}
+
+export function runInQueryScope<T>(scope: QueryScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+export function currentQueryScope(): QueryScope | undefined {
+  return storage.getStore();
+}
+
+/** The abort signal of the current request, if any. */
+export function currentSignal(): AbortSignal | undefined {
+  return storage.getStore()?.signal;
+}
+
+export function accountQuery(stats: QueryStats): void {
+  storage.getStore()?.queries.push(stats);
+  for (const sink of sinks) {
+    try {
+      sink(stats);
+    } catch {
+      // A failing sink (metrics, ledger buffer) must never fail the query.
+    }
+  }
+}
+
+export function accountCache(event: CacheEvent): void {
+  storage.getStore()?.cache.push(event);
+}
+
+/** Registers a sink; returns a function that removes it. */
+export function addQuerySink(sink: (stats: QueryStats) => void): () => void {
+  sinks.add(sink);
+  return () => sinks.delete(sink);
+}
+
+/** Wall-clock helper for adapters: ms with sub-millisecond precision. */
+export function elapsedMs(startedAt: bigint): number {
+  return Number(process.hrtime.bigint() - startedAt) / 1e6;
+}

@@ -1,0 +1,34 @@
+import { badInput } from '../errors/app-error';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** Validates `first` (default 50, 1..500). */
+export function pageSize(first: number | null | undefined, argument = 'first', max = MAX_PAGE_SIZE): number {
+  if (first === null || first === undefined) return Math.min(DEFAULT_PAGE_SIZE, max);
+  if (!Number.isInteger(first) || first < 1) throw badInput(argument, `must be a positive integer, got ${first}`);
+  if (first > max) throw badInput(argument, `must be at most ${max}, got ${first}; page with after/endCursor instead`);
+  return first;
+}
+
+/** A page of a Relay connection as services return it. */
+export interface Page<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Resolved only when asked for: counting is a query of its own. */
+  totalCount?: () => Promise<number>;
+}
+
+export function makePage<T>(nodes: T[], cursorOf: (node: T) => string, hasNextPage: boolean, hasPreviousPage: boolean, totalCount?: () => Promise<number>): Page<T> {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    ...(totalCount ? { totalCount } : {}),
+  };
+}
