@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { readEnv, type Env } from './env';
+import { readAthenaConfig, type AthenaConfig } from './aws-athena';
+import { readGlueConfig, type GlueConfig } from './aws-glue';
+import { readRedshiftConfig, type RedshiftConfig } from './aws-redshift';
+import { collect, ConfigError, readEnv, type Env } from './env';
 
 /**
  * AWS backends. LAKEGATE_MODE=aws selects every AWS backend; per-domain settings
- * override. (Filled in by the "AWS backends" work; the embedded mode needs none.)
+ * override. Settings of a backend are required only when it is selected.
  */
 export type LakeBackend = 'duckdb' | 'athena';
 export type WarehouseBackend = 'duckdb' | 'redshift-data';
@@ -19,6 +22,9 @@ export interface AwsConfig {
   jobRuns: JobRunsBackend;
   region: string | undefined;
   dynamodb: { decisionsTable: string; queryLedgerTable: string; deletionLedgerTable: string; migrationsTable: string };
+  athena: AthenaConfig;
+  redshift: RedshiftConfig;
+  glue: GlueConfig;
 }
 
 export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
@@ -35,7 +41,15 @@ export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
     LAKEGATE_DYNAMODB_DELETION_LEDGER_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_deletion_requests'),
     LAKEGATE_DYNAMODB_MIGRATIONS_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_migrations'),
   });
+  const problems: string[] = [];
+  const athena = collect(problems, () => readAthenaConfig(env, v.LAKEGATE_LAKE === 'athena'));
+  const redshift = collect(problems, () => readRedshiftConfig(env, v.LAKEGATE_WAREHOUSE === 'redshift-data'));
+  const glue = collect(problems, () => readGlueConfig(env, v.LAKEGATE_CATALOG === 'glue' || v.LAKEGATE_JOB_RUNS === 'glue'));
+  if (problems.length > 0 || !athena || !redshift || !glue) throw new ConfigError(problems);
   return {
+    athena,
+    redshift,
+    glue,
     lake: v.LAKEGATE_LAKE,
     warehouse: v.LAKEGATE_WAREHOUSE,
     decisions: v.LAKEGATE_DECISIONS,

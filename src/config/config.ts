@@ -74,7 +74,7 @@ export interface Config {
   aws: AwsConfig;
   cache: CacheConfig;
   gdpr: GdprConfig;
-  /** Key of the subject hash (HMAC); in development a generated key kept in the data dir. */
+  /** Key of the subject hash (HMAC); in the embedded mode, when unset, a generated key kept in the data dir. */
   subjectHashKey: string | undefined;
 }
 
@@ -127,8 +127,10 @@ export function loadConfig(env: Env = process.env): Config {
   const aws = collect(problems, () => readAwsConfig(env, base?.LAKEGATE_MODE ?? 'embedded'));
   const cache = collect(problems, () => readCacheConfig(env));
   const gdpr = collect(problems, () => readGdprConfig(env));
-  if (base && base.NODE_ENV === 'production' && !base.LAKEGATE_SUBJECT_HASH_KEY) {
-    problems.push('LAKEGATE_SUBJECT_HASH_KEY: required in production (a secret of at least 32 characters; erasure audit records and cache tags are keyed with it)');
+  // Processes sharing stores must share the key; the embedded mode (one process)
+  // generates one and keeps it in the data directory.
+  if (base && base.NODE_ENV === 'production' && base.LAKEGATE_MODE === 'aws' && !base.LAKEGATE_SUBJECT_HASH_KEY) {
+    problems.push('LAKEGATE_SUBJECT_HASH_KEY: required in production with LAKEGATE_MODE=aws (a secret of at least 32 characters shared by every lakegate process; erasure audit records and cache tags are keyed with it)');
   }
   if (problems.length > 0 || !base || !aws || !cache || !gdpr) throw new ConfigError(problems);
 

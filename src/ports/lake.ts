@@ -70,3 +70,24 @@ export interface Warehouse {
   /** The fully qualified relation of a warehouse table. */
   table(name: WarehouseTable): SqlFragment;
 }
+
+/** Size statistics of one day partition, as the catalog records them. */
+export interface PartitionDayStats {
+  day: Day;
+  /** Bytes stored for the day (0 when `hasStats` is false). */
+  bytes: number;
+  rows?: number;
+  /**
+   * False when the partition exists but carries no size statistics: callers should
+   * estimate its size from the others. Absent means true.
+   */
+  hasStats?: boolean;
+}
+
+/**
+ * Partition statistics for cost-aware admission: the Glue catalog's partition
+ * parameters on AWS. Days without a partition are absent from the answer.
+ */
+export interface PartitionStatsSource {
+  partitionStats(database: string, table: string, fromDay: Day, toDay: Day): Promise<PartitionDayStats[]>;
+}

@@ -15,13 +15,16 @@ export function pageSize(first: number | null | undefined, argument = 'first', m
 export interface Page<T> {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  /** Resolved only when asked for: counting is a query of its own. */
-  totalCount?: () => Promise<number>;
+  /**
+   * Resolved only when read (a getter): counting is a query of its own, run only
+   * when a client selects totalCount.
+   */
+  readonly totalCount?: Promise<number> | null;
 }
 
 export function makePage<T>(nodes: T[], cursorOf: (node: T) => string, hasNextPage: boolean, hasPreviousPage: boolean, totalCount?: () => Promise<number>): Page<T> {
   const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
+  const page: Page<T> = {
     edges,
     pageInfo: {
       hasNextPage,
@@ -29,6 +32,11 @@ export function makePage<T>(nodes: T[], cursorOf: (node: T) => string, hasNextPa
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    ...(totalCount ? { totalCount } : {}),
   };
+  let counted: Promise<number> | undefined;
+  Object.defineProperty(page, 'totalCount', {
+    enumerable: true,
+    get: () => (totalCount ? (counted ??= totalCount()) : null),
+  });
+  return page;
 }

@@ -1,0 +1,34 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../src/context/request-context';
+import type { CustomerRecord } from '../src/services/customers/customer.service';
+import type { EventRecord, EventStatRecord } from '../src/services/events/event.service';
+import type { Services } from '../src/services/services';
+import type { Page } from '../src/util/pagination';
+import { PageArgs } from '../schema/common/pagination.args';
+import { Customer } from '../schema/customers/customer.type';
+import { EventFilter } from '../schema/events/event-filter.input';
+import { EventStat } from '../schema/events/event-stat.type';
+import { EventStatsInput } from '../schema/events/event-stats.input';
+import { Event, EventConnection } from '../schema/events/event.type';
+
+@Resolver(() => Event)
+export class EventResolver {
+  constructor(private readonly services: Services) {}
+
+  @Authorized('events:read')
+  @Query(() => EventConnection, { description: 'Lake events, newest first. Only the day partitions of filter.from..filter.to are read.' })
+  events(@Arg('filter', () => EventFilter) filter: EventFilter, @Args() page: PageArgs): Promise<Page<EventRecord>> {
+    return this.services.events.events(filter, page.first, page.after);
+  }
+
+  @Authorized('events:read')
+  @Query(() => [EventStat], { description: 'Event counts per period and group, from the warehouse (default) or the lake.' })
+  eventStats(@Arg('input', () => EventStatsInput) input: EventStatsInput): Promise<EventStatRecord[]> {
+    return this.services.events.eventStats(input);
+  }
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'From the warehouse customer dimension (batched per request).' })
+  customer(@Root() event: EventRecord, @Ctx() ctx: RequestContext): Promise<CustomerRecord | null> {
+    return ctx.loaders.customer.load(event.customerId);
+  }
+}

@@ -1,0 +1,7 @@
+import { CatalogDatabaseResolver, CatalogTableResolver } from './catalog.resolver';
+import { CostResolver } from './cost.resolver';
+import { DecisionResolver } from './decision.resolver';
+import { EventResolver } from './event.resolver';
+
+/** Every resolver class of the public schema. */
+export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver] as const;

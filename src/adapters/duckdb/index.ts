@@ -1,0 +1,12 @@
+export { DuckDbDatabase, type DuckDbDatabaseOptions } from './database';
+export { DuckDbEngine, type DuckDbEngineOptions, type DuckDbPricing } from './engine';
+export { DuckDbLake, relationOver, type DuckDbLakeOptions } from './lake';
+export { DuckDbWarehouse } from './warehouse';
+export { EmbeddedCatalog, DEFAULT_EMBEDDED_CATALOG_ID, type EmbeddedCatalogOptions } from './catalog';
+export { EmbeddedJobRuns } from './job-runs';
+export { migrateDuckDb, duckDbMigrationStatus, loadDuckDbMigrations, defaultDuckDbMigrationsDir, type DuckDbMigrationStatus } from './migrate';
+export { registerCatalog } from './catalog-registry';
+export { readSeedManifest, readSeedManifestSync, readDataManifest, updateDataManifest, type SeedManifest, type DataManifest } from './manifest';
+export * from './layout';
+export type { LakeFile, LakeDay } from './lake-files';
+export type { DuckDbSession, QueryOutput } from './session';

@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import type { ApolloServer } from '@apollo/server';
+import type { FastifyInstance } from 'fastify';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
+import type { Config } from './config/config';
+import type { RequestContext } from './context/request-context';
+import { createLogger, setRootLogger, type Logger } from './observability/logger';
+import { observeQuery } from './observability/metrics';
+import { addQuerySink } from './observability/query-accounting';
+import { createSeedProgressReporter } from './seed/progress';
+import { ensureSeeded } from './seed/seed-embedded';
+import { seedOptionsFromConfig } from './seed/options';
+import { createApolloServer } from './server/apollo';
+import { createHttpServer, mountGraphql } from './server/http';
+import { buildLakegateSchema } from './server/schema';
+import type { Services } from './services/services';
+import { createBackends, type Backends } from './wiring/backends';
+import { createServices } from './wiring/services';
+import { resolveSubjectHashKey } from './wiring/subject-hash-key';
+
+export interface App {
+  url: string;
+  port: number;
+  config: Config;
+  logger: Logger;
+  backends: Backends;
+  services: Services;
+  http: FastifyInstance;
+  apollo: ApolloServer<RequestContext>;
+  /** Graceful stop: refuse new requests, drain in-flight ones (up to the grace period), close stores. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Seed progress output (default: stdout, a bar on a terminal). */
+  progress?: NodeJS.WriteStream | false;
+  /** Where the GraphiQL bundle is (default: dist/graphiql of this package). */
+  graphiqlAssetsDir?: string;
+}
+
+/** The package root: dist/src/main.js and src/main.ts are both two levels below it. */
+export const PACKAGE_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+
+/**
+ * Boots lakegate: stores (seeding the embedded data on first start), services,
+ * schema, Apollo and HTTP. Resolves once the server listens.
+ */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  setRootLogger(logger);
+  const started = Date.now();
+  const subjectHashKey = await resolveSubjectHashKey(config, logger);
+
+  const backends = await createBackends(config, logger, subjectHashKey, {
+    beforeSqlOpen: async ({ decisions }) => {
+      if (config.aws.lake !== 'duckdb' && config.aws.warehouse !== 'duckdb') return;
+      const reporter = options.progress === false ? undefined : createSeedProgressReporter(options.progress ?? process.stdout);
+      const { seeded, manifest } = await ensureSeeded(seedOptionsFromConfig(config, decisions, { onProgress: reporter?.onProgress }));
+      reporter?.stop();
+      if (seeded) logger.info({ events: manifest.events, days: manifest.days, customers: manifest.customers, decisions: manifest.decisions, ms: Date.now() - started }, 'demo data generated');
+      else logger.info({ events: manifest.events, days: manifest.days, endDay: manifest.endDay }, 'using the existing demo data');
+    },
+  });
+  const removeSinks = [addQuerySink((stats) => backends.queryLedger.record(stats)), addQuerySink(observeQuery)];
+
+  try {
+    const services = createServices(config, backends);
+    const schema = buildLakegateSchema(services);
+    const apollo = createApolloServer(schema, config, logger);
+    await apollo.start();
+
+    let draining = false;
+    const httpOptions = {
+      config,
+      logger,
+      services,
+      authenticator: new ApiKeyAuthenticator(config.server.apiKeys, { production: config.server.production }),
+      readiness: backends.readiness,
+      graphiqlAssetsDir: options.graphiqlAssetsDir ?? path.join(PACKAGE_ROOT, 'dist/graphiql'),
+      isDraining: () => draining,
+    };
+    const http = createHttpServer(httpOptions);
+    mountGraphql(http, apollo, httpOptions);
+    await http.listen({ port: config.server.port, host: config.server.host });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}/graphql`;
+    logger.info({ url, mode: config.mode, ms: Date.now() - started }, 'lakegate is ready');
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        draining = true;
+        const grace = setTimeout(() => http.server.closeAllConnections(), config.server.shutdownGraceMs);
+        grace.unref();
+        await http.close();
+        clearTimeout(grace);
+        logger.debug('shutdown: HTTP closed');
+        await apollo.stop();
+        logger.debug('shutdown: Apollo stopped');
+        removeSinks.forEach((remove) => remove());
+        await backends.close();
+        logger.debug('shutdown: stores closed');
+        logger.info('lakegate stopped');
+      })());
+    return { url, port, config, logger, backends, services, http, apollo, close };
+  } catch (error) {
+    removeSinks.forEach((remove) => remove());
+    await backends.close();
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { ApolloServer } from '@apollo/server';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import type { Principal } from '../auth/principal';
+import type { Config } from '../config/config';
+import { createLoaders, type RequestContext } from '../context/request-context';
+import { isAppError } from '../errors/app-error';
+import type { Logger } from '../observability/logger';
+import { metricsRegistry } from '../observability/metrics';
+import { newQueryScope, runInQueryScope, type QueryScope } from '../observability/query-accounting';
+import type { Services } from '../services/services';
+import { registerGraphiql } from './graphiql';
+import { registerHealth, type ReadinessCheck } from './health';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    lakegate?: { scope: QueryScope; signal: AbortSignal };
+  }
+}
+
+export interface HttpServerOptions {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  authenticator: ApiKeyAuthenticator;
+  readiness: ReadinessCheck[];
+  graphiqlAssetsDir: string;
+  isDraining: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Fastify app: the Fastify instance is created first; Apollo is mounted by `mountGraphql` once started. */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One log line per GraphQL operation comes from the request-log plugin instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Honour a caller's request id (trace across services), else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.url.startsWith('/graphql') && req.method !== 'GET') return; // logged per operation
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'http request');
+  });
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) req.log.error({ err: error }, 'unhandled HTTP error');
+    return reply.code(status).send({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  registerHealth(app, options.readiness, options.isDraining);
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics()));
+  registerGraphiql(app, { endpoint: '/graphql', assetsDir: options.graphiqlAssetsDir, enabled: options.config.server.graphiql });
+  return app;
+}
+
+/**
+ * Mounts Apollo at /graphql (GET and POST). Call after `apollo.start()`. Shutdown is
+ * ordered by src/main.ts (stop accepting, drain, stop Apollo, close stores).
+ */
+export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestContext>, options: HttpServerOptions): void {
+  const apolloHandler = fastifyApolloHandler<RequestContext>(apollo, {
+    context: async (request) => {
+      const state = request.lakegate!;
+      const principal = authenticate(options.authenticator, request);
+      return {
+        requestId: request.id,
+        principal,
+        logger: request.log as unknown as Logger,
+        scope: state.scope,
+        signal: state.signal,
+        loaders: createLoaders(options.services, principal),
+      };
+    },
+  });
+  const handler = apolloHandler as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  const timeoutMs = options.config.server.requestTimeoutMs;
+  const run = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    // One abort signal per request: fired when the client goes away or the request
+    // runs out of time; adapters cancel their backend queries on it.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`request exceeded ${timeoutMs} ms`)), timeoutMs);
+    const onClose = () => {
+      if (!reply.sent) controller.abort(new Error('client closed the connection'));
+    };
+    request.raw.socket?.once('close', onClose);
+    const scope = newQueryScope(request.id, controller.signal);
+    request.lakegate = { scope, signal: controller.signal };
+    try {
+      return await runInQueryScope(scope, () => handler.call(this, request, reply));
+    } finally {
+      clearTimeout(timer);
+      request.raw.socket?.off('close', onClose);
+    }
+  };
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: run });
+}
+
+function authenticate(authenticator: ApiKeyAuthenticator, request: FastifyRequest): Principal {
+  try {
+    return authenticator.authenticate(request.headers.authorization);
+  } catch (error) {
+    if (isAppError(error)) {
+      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } } });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import { badInput } from '../../errors/app-error';
+import type { DecisionStore, StoredDecision, StorePosition } from '../../ports/decision-store';
+import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
+import { makePage, pageSize, type Page } from '../../util/pagination';
+import { identifier } from '../validation';
+import { decisionBodyHash } from './decision-hash';
+import { validateDecisionInput, type DecisionInput } from './decision-input';
+
+/** Most decisions a transaction may list (a transaction has a handful). */
+const MAX_DECISIONS_PER_TRANSACTION = 1000;
+
+export interface CustomerDecisionsArgs {
+  customerId: string;
+  from?: string | null;
+  to?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+const isPosition = (p: unknown): p is StorePosition =>
+  !!p && typeof p === 'object' && !Array.isArray(p) && Object.values(p).every((v) => typeof v === 'string' || typeof v === 'number');
+
+/**
+ * Decisions are read straight from the decision store (DynamoDB reads by key are
+ * single-digit milliseconds and must reflect writes at once), not cached.
+ */
+export class DecisionService {
+  constructor(
+    private readonly store: DecisionStore,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Validates a decision id (for the per-request loader). */
+  checkedId(argument: string, id: string): string {
+    return identifier(argument, id);
+  }
+
+  get(id: string): Promise<StoredDecision | null> {
+    return this.store.get(identifier('id', id));
+  }
+
+  /** Batched lookup for the per-request DataLoader. */
+  getMany(ids: readonly string[]): Promise<Map<string, StoredDecision>> {
+    return this.store.getMany(ids);
+  }
+
+  byTransaction(transactionId: string): Promise<StoredDecision[]> {
+    return this.store.byTransaction(identifier('transactionId', transactionId), MAX_DECISIONS_PER_TRANSACTION);
+  }
+
+  async byCustomer(args: CustomerDecisionsArgs): Promise<Page<StoredDecision>> {
+    const customerId = identifier('customerId', args.customerId);
+    const limit = pageSize(args.first);
+    const from = args.from ?? undefined;
+    const to = args.to ?? undefined;
+    if (from && to && from > to) throw badInput('from', `must not be after to (${from} > ${to})`);
+    const fingerprint = queryFingerprint({ q: 'customerDecisions', customerId, from, to });
+    const after = args.after ? decodeCursor(args.after, fingerprint, isPosition) : undefined;
+    const listing = await this.store.byCustomer({ customerId, from, to, limit, after });
+    return makePage(
+      listing.items,
+      (d) => encodeCursor(fingerprint, { id: d.id, customerId: d.customerId, decidedAtId: `${d.decidedAt}#${d.id}` }),
+      listing.next !== undefined,
+      after !== undefined,
+      () => this.store.countByCustomer({ customerId, from, to }),
+    );
+  }
+
+  /**
+   * Records a decision; durable before it returns. Idempotent on id: the same body
+   * returns the stored decision, another body is refused.
+   */
+  async record(input: DecisionInput): Promise<StoredDecision> {
+    const record = validateDecisionInput(input, this.clock());
+    const decision: StoredDecision = { ...record, bodyHash: decisionBodyHash(record), recordedAt: new Date(this.clock()).toISOString() };
+    const result = await this.store.putIfAbsent(decision);
+    if (result.created) return result.decision;
+    if (result.existing.bodyHash === decision.bodyHash) return result.existing;
+    throw badInput('input.id', `decision "${record.id}" was already recorded with a different body; decisions are immutable, record the change under a new id`, {
+      existingRecordedAt: result.existing.recordedAt,
+    });
+  }
+}

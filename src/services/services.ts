@@ -1,0 +1,14 @@
+import type { CatalogService } from './catalog/catalog.service';
+import type { CostService } from './cost/cost.service';
+import type { CustomerService } from './customers/customer.service';
+import type { DecisionService } from './decisions/decision.service';
+import type { EventService } from './events/event.service';
+
+/** The services resolvers talk to, built once at boot by src/wiring. */
+export interface Services {
+  decisions: DecisionService;
+  customers: CustomerService;
+  events: EventService;
+  catalog: CatalogService;
+  cost: CostService;
+}

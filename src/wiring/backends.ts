@@ -1,0 +1,178 @@
+import { createAthenaAdapters } from '../adapters/athena';
+import { DuckDbDatabase, DuckDbEngine, DuckDbLake, DuckDbWarehouse, EmbeddedCatalog, EmbeddedJobRuns, migrateDuckDb } from '../adapters/duckdb';
+import {
+  createDynamoClients,
+  DynamoDecisionStore,
+  DynamoQueryLedger,
+  migrateDynamo,
+  startEmbeddedDynamo,
+  type DynamoClients,
+  type EmbeddedDynamo,
+} from '../adapters/dynamodb';
+import { createGlueAdapters, type GlueAdapters } from '../adapters/glue';
+import { MemoryCache } from '../adapters/memory/memory-cache';
+import { createRedisCache } from '../adapters/redis/redis-cache';
+import { createRedshiftAdapters } from '../adapters/redshift-data';
+import { PassThroughReader, type CachedReader } from '../cache/cached-reader';
+import { createCachedReader } from '../cache/create-cached-reader';
+import type { Config } from '../config/config';
+import type { Logger } from '../observability/logger';
+import type { Cache } from '../ports/cache';
+import type { Catalog } from '../ports/catalog';
+import type { DecisionStore } from '../ports/decision-store';
+import type { JobRuns } from '../ports/job-runs';
+import type { Lake, Warehouse } from '../ports/lake';
+import type { SqlEngine } from '../ports/sql-engine';
+import type { ReadinessCheck } from '../server/health';
+import { enginePricing } from '../services/cost/pricing';
+
+/** Everything the services need from outside, for the configured mode. */
+export interface Backends {
+  lake: Lake;
+  warehouse: Warehouse;
+  decisions: DecisionStore;
+  catalog: Catalog;
+  jobRuns: JobRuns;
+  queryLedger: DynamoQueryLedger;
+  cache: Cache | undefined;
+  cacheReader: CachedReader & { idle?: () => Promise<void> };
+  dynamo: DynamoClients;
+  /** Present when an embedded store is in use. */
+  embedded: { dataDir: string; database: DuckDbDatabase | undefined; dynamo: EmbeddedDynamo | undefined };
+  readiness: ReadinessCheck[];
+  /** Closes in dependency order; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface BackendHooks {
+  /** Runs once the decision store is up and before DuckDB is opened (seeding the embedded data). */
+  beforeSqlOpen?: (parts: { decisions: DecisionStore; dynamo: DynamoClients }) => Promise<void>;
+}
+
+/**
+ * Builds the adapters. Embedded stores start in-process (dynalite on loopback,
+ * DuckDB on the data directory); AWS adapters honour the standard AWS SDK
+ * configuration (region, credential chain, AWS_ENDPOINT_URL_<SERVICE>).
+ */
+export async function createBackends(config: Config, logger: Logger, subjectHashKey: string, hooks: BackendHooks = {}): Promise<Backends> {
+  const closers: Array<() => Promise<void> | void> = [];
+  const readiness: ReadinessCheck[] = [];
+  const aws = config.aws;
+  const dataDir = config.embedded.dataDir;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while closing a backend');
+      }
+    }
+  };
+
+  try {
+    // DynamoDB: decisions and the query ledger (dynalite in the embedded mode).
+    let embeddedDynamo: EmbeddedDynamo | undefined;
+    let dynamo: DynamoClients;
+    if (aws.decisions === 'embedded') {
+      embeddedDynamo = await startEmbeddedDynamo({ dataDir });
+      closers.push(() => embeddedDynamo!.close());
+      dynamo = createDynamoClients({ endpoint: embeddedDynamo.endpoint });
+    } else {
+      dynamo = createDynamoClients({ region: aws.region });
+    }
+    closers.push(() => dynamo.destroy());
+    if (embeddedDynamo) await migrateDynamo(dynamo, aws.dynamodb);
+    const decisions = new DynamoDecisionStore(dynamo, { table: aws.dynamodb.decisionsTable });
+    readiness.push({ name: 'decisions', check: () => decisions.ping() });
+    const queryLedger = new DynamoQueryLedger(dynamo, { table: aws.dynamodb.queryLedgerTable });
+    closers.push(() => queryLedger.close());
+
+    await hooks.beforeSqlOpen?.({ decisions, dynamo });
+
+    // DuckDB: the embedded lake and/or warehouse, catalog and job runs.
+    const needsDuckDb = aws.lake === 'duckdb' || aws.warehouse === 'duckdb' || aws.catalog === 'embedded' || aws.jobRuns === 'embedded';
+    let database: DuckDbDatabase | undefined;
+    let duckdb: SqlEngine | undefined;
+    let duckLake: DuckDbLake | undefined;
+    if (needsDuckDb) {
+      database = DuckDbDatabase.forDataDir(dataDir, { threads: config.embedded.duckdbThreads, memoryLimit: config.embedded.duckdbMemoryLimit });
+      closers.push(() => database!.close());
+      await migrateDuckDb(database);
+      duckdb = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs });
+      duckLake = new DuckDbLake(duckdb, { dataDir, buckets: config.embedded.lakeBuckets });
+      readiness.push({ name: 'duckdb', check: () => duckdb!.ping() });
+    }
+
+    let glue: GlueAdapters | undefined;
+    if (aws.catalog === 'glue' || aws.jobRuns === 'glue') {
+      glue = createGlueAdapters(aws.glue);
+      closers.push(() => glue!.destroy());
+    }
+
+    let lake: Lake;
+    if (aws.lake === 'athena') {
+      const athena = createAthenaAdapters(aws.athena, { pricing: enginePricing('athena', config.pricing) });
+      closers.push(() => athena.engine.close());
+      lake = athena.lake;
+      readiness.push({ name: 'athena', check: () => athena.engine.ping() });
+    } else {
+      lake = duckLake!;
+    }
+
+    let warehouse: Warehouse;
+    if (aws.warehouse === 'redshift-data') {
+      const redshift = createRedshiftAdapters(aws.redshift, { pricing: enginePricing('redshift', config.pricing) });
+      closers.push(() => redshift.engine.close());
+      warehouse = redshift.warehouse;
+      readiness.push({ name: 'redshift', check: () => redshift.engine.ping() });
+    } else {
+      warehouse = new DuckDbWarehouse(duckdb!);
+    }
+
+    const catalog: Catalog = aws.catalog === 'glue' ? glue!.catalog : new EmbeddedCatalog(duckdb!, duckLake!, { dataDir });
+    readiness.push({ name: 'catalog', check: () => catalog.ping() });
+    const jobRuns: JobRuns = aws.jobRuns === 'glue' ? glue!.jobRuns : new EmbeddedJobRuns(duckdb!);
+    if (aws.jobRuns === 'glue') readiness.push({ name: 'jobRuns', check: () => jobRuns.ping() });
+
+    // Cache: Redis when configured (fail-open), else in-process LRU.
+    const c = config.cache;
+    let cache: Cache | undefined;
+    if (c.backend === 'redis') {
+      const redis = createRedisCache(c.redis!, { keyPrefix: c.keyPrefix, logger });
+      if (!(await redis.ready(2000))) logger.warn('Redis is not reachable yet: serving uncached until it is (fail-open)');
+      cache = redis;
+    } else if (c.backend === 'memory') {
+      cache = new MemoryCache({ maxEntries: c.memoryMaxEntries, maxBytes: c.memoryMaxBytes });
+    }
+    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger }) : new PassThroughReader();
+    if (cache) {
+      const cacheRef = cache;
+      closers.push(async () => {
+        await (cacheReader as { idle?: () => Promise<void> }).idle?.();
+        await cacheRef.close();
+      });
+      readiness.push({ name: 'cache', check: () => cacheRef.ping(), optional: true });
+    }
+
+    return {
+      lake,
+      warehouse,
+      decisions,
+      catalog,
+      jobRuns,
+      queryLedger,
+      cache,
+      cacheReader,
+      dynamo,
+      embedded: { dataDir, database, dynamo: embeddedDynamo },
+      readiness,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

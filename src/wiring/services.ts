@@ -1,0 +1,19 @@
+import type { Config } from '../config/config';
+import { CatalogService } from '../services/catalog/catalog.service';
+import { CostService } from '../services/cost/cost.service';
+import { CustomerService } from '../services/customers/customer.service';
+import { DecisionService } from '../services/decisions/decision.service';
+import { EventService } from '../services/events/event.service';
+import type { Services } from '../services/services';
+import type { Backends } from './backends';
+
+export function createServices(config: Config, backends: Backends): Services {
+  const cache = backends.cacheReader;
+  return {
+    decisions: new DecisionService(backends.decisions),
+    customers: new CustomerService(backends.warehouse, cache),
+    events: new EventService(backends.lake, backends.warehouse, cache, config.limits),
+    catalog: new CatalogService(backends.catalog, cache),
+    cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing),
+  };
+}
