@@ -1,7 +1,8 @@
+import { CacheAdminResolver } from './cache-admin.resolver';
 import { CatalogDatabaseResolver, CatalogTableResolver } from './catalog.resolver';
 import { CostResolver } from './cost.resolver';
 import { DecisionResolver } from './decision.resolver';
 import { EventResolver } from './event.resolver';
 
 /** Every resolver class of the public schema. */
-export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver] as const;
+export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver, CacheAdminResolver] as const;

@@ -4,6 +4,8 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+// Each running DuckDB statement holds a libuv thread; leave room for file I/O.
+process.env.UV_THREADPOOL_SIZE ??= '8';
 // Node 20 still runs the AWS SDK; say it once in our own log format (README: Node 22 for the image).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -1,4 +1,4 @@
-import { createDynamoClients, DynamoDecisionStore, migrateDynamo, startEmbeddedDynamo } from '../adapters/dynamodb';
+import { createDynamoClients, dropAllTables, DynamoDecisionStore, migrateDynamo, startEmbeddedDynamo } from '../adapters/dynamodb';
 import { loadConfig } from '../config/config';
 import { MAX_SEED_EVENTS, seedOptionsFromConfig } from '../seed/options';
 import { createSeedProgressReporter } from '../seed/progress';
@@ -13,7 +13,11 @@ function int(name: string, value: string | undefined, min: number, max: number):
   return n;
 }
 
-/** `lakegate seed`: regenerates the embedded demo data (the server must not be running on the same data dir). */
+/**
+ * `lakegate seed`: regenerates the embedded demo data, replacing everything in the
+ * data directory (lake, warehouse, decisions, ledgers; the subject-hash key stays).
+ * The server must not be running on the same data directory.
+ */
 export async function seed(args: SeedArgs): Promise<number> {
   const config = loadConfig();
   let overrides;
@@ -36,6 +40,10 @@ export async function seed(args: SeedArgs): Promise<number> {
   const clients = createDynamoClients({ endpoint: dynamo.endpoint });
   const reporter = createSeedProgressReporter();
   try {
+    // A seed replaces all embedded data, decisions and ledgers included: drop the
+    // tables (the lock taken by startEmbeddedDynamo guarantees no server uses them)
+    // and create them again.
+    await dropAllTables(clients);
     await migrateDynamo(clients, config.aws.dynamodb);
     const decisions = new DynamoDecisionStore(clients, { table: config.aws.dynamodb.decisionsTable });
     const options = { ...seedOptionsFromConfig(config, decisions), buckets: config.embedded.lakeBuckets, ...defined, onProgress: reporter.onProgress };

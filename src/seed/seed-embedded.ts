@@ -64,6 +64,7 @@ export async function seedEmbedded(options: SeedOptions): Promise<SeedResult> {
     maxConnections: COPY_CONCURRENCY,
   });
   let dbOpen = true;
+  let pendingDecisions: Promise<number> | undefined;
   try {
     await phase('prepare', 'migrations', 0, async (progress) => {
       const { applied } = await migrateDuckDb(db);
@@ -76,6 +77,16 @@ export async function seedEmbedded(options: SeedOptions): Promise<SeedResult> {
       await db.withSession((session) => generateCustomers(session, o));
       progress(o.customers);
     });
+
+    // Decisions go to the decision store (not the staging dir) and need nothing from
+    // the lake: write them while DuckDB generates events (DuckDB works on its own
+    // threads, the decision store on the event loop).
+    let decisionsWritten = 0;
+    const decisionsWork = writeDecisions(o.decisionStore, o, (done) => {
+      decisionsWritten = done;
+    });
+    decisionsWork.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    pendingDecisions = decisionsWork;
 
     const plan = planDays(o.startDay, o.days, o.events, o.randomSeed);
     await phase('events', 'events', o.events, async (progress) => {
@@ -111,7 +122,14 @@ export async function seedEmbedded(options: SeedOptions): Promise<SeedResult> {
       progress(4);
     });
 
-    const decisions = await phase('decisions', 'decisions', o.decisions, (progress) => writeDecisions(o.decisionStore, o, progress));
+    const decisions = await phase('decisions', 'decisions', o.decisions, async (progress) => {
+      const timer = setInterval(() => progress(decisionsWritten), 250);
+      try {
+        return await decisionsWork;
+      } finally {
+        clearInterval(timer);
+      }
+    });
 
     const manifest: SeedManifest = {
       version: MANIFEST_VERSION,
@@ -139,6 +157,7 @@ export async function seedEmbedded(options: SeedOptions): Promise<SeedResult> {
     });
     return { manifest, timings, totalMs: Date.now() - started };
   } catch (error) {
+    await pendingDecisions?.catch(() => undefined);
     if (dbOpen) await db.close().catch(() => undefined);
     await discardStaging(staging).catch(() => undefined);
     throw error;

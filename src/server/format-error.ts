@@ -20,7 +20,8 @@ const PUBLIC_GRAPHQL_CODES = new Set([
   'BAD_REQUEST',
 ]);
 
-const TOKEN_LIMIT = /^Syntax Error: Document contains more th[ae]n (\d+) tokens/;
+// graphql-js: "Document contains more that N tokens. Parsing aborted." (sic)
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:an|at) (\d+) tokens/;
 
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {

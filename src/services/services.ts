@@ -1,3 +1,4 @@
+import type { CacheAdminService } from './cache-admin.service';
 import type { CatalogService } from './catalog/catalog.service';
 import type { CostService } from './cost/cost.service';
 import type { CustomerService } from './customers/customer.service';
@@ -11,4 +12,5 @@ export interface Services {
   events: EventService;
   catalog: CatalogService;
   cost: CostService;
+  cacheAdmin: CacheAdminService;
 }

@@ -103,6 +103,9 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       await migrateDuckDb(database);
       duckdb = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs });
       duckLake = new DuckDbLake(duckdb, { dataDir, buckets: config.embedded.lakeBuckets });
+      // Read the Parquet footers in the background so the first scan estimates are quick.
+      const warming = duckLake;
+      setImmediate(() => void warming.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'lake warm-up failed')));
       readiness.push({ name: 'duckdb', check: () => duckdb!.ping() });
     }
 

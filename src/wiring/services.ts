@@ -1,4 +1,5 @@
 import type { Config } from '../config/config';
+import { CacheAdminService } from '../services/cache-admin.service';
 import { CatalogService } from '../services/catalog/catalog.service';
 import { CostService } from '../services/cost/cost.service';
 import { CustomerService } from '../services/customers/customer.service';
@@ -15,5 +16,6 @@ export function createServices(config: Config, backends: Backends): Services {
     events: new EventService(backends.lake, backends.warehouse, cache, config.limits),
     catalog: new CatalogService(backends.catalog, cache),
     cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing),
+    cacheAdmin: new CacheAdminService(cache),
   };
 }

@@ -85,6 +85,8 @@ export async function startRedshiftDataEmulator(options: RedshiftDataEmulatorOpt
   return emulator;
 }
 
+/** Catalog name of an attached database file (Redshift's default database name). */
+const ATTACHED = 'dev';
 const ID = /^[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}(:\d+)?$/;
 
 class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
@@ -101,6 +103,7 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
   private readonly running = new Set<Promise<void>>();
   private nextQueryId = 1000;
   private closed = false;
+  private attached = false;
 
   constructor(private readonly options: RedshiftDataEmulatorOptions) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -109,9 +112,17 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
   async init(): Promise<void> {
     let file = this.options.duckdbPath;
     if (!file && this.options.dataDir && existsSync(path.join(this.options.dataDir, 'warehouse.duckdb'))) file = path.join(this.options.dataDir, 'warehouse.duckdb');
-    const { instance, setup } = await openDuckDb(file);
+    // The file is attached under a name of its own: opened directly, DuckDB names its
+    // catalog after the file (warehouse.duckdb -> "warehouse"), which makes the
+    // schema-qualified names Redshift SQL uses ("warehouse"."customers") ambiguous.
+    const { instance, setup } = await openDuckDb(undefined);
     this.duckdb = instance;
     this.setup = setup;
+    if (file) {
+      await setup.run(`ATTACH '${file.replace(/'/g, "''")}' AS ${ATTACHED}`);
+      await setup.run(`USE ${ATTACHED}`);
+      this.attached = true;
+    }
     for (const macro of REDSHIFT_MACROS) await setup.run(macro);
     this.server
       .on('ExecuteStatement', (input) => this.executeStatement(input))
@@ -331,6 +342,7 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
       if (values[name] === undefined) throw new Error(`ERROR: syntax error at or near ":" (parameter "${name}" has no value)`);
     }
     s.connection = await connect(this.duckdb);
+    if (this.attached) await s.connection.run(`USE ${ATTACHED}`);
     const keyword = firstKeyword(s.sql);
     const reader = names.length > 0 ? await s.connection.runAndReadAll(sql, values) : await s.connection.runAndReadAll(sql);
     const returnsRows = ['SELECT', 'WITH', 'VALUES', 'SHOW'].includes(keyword);

@@ -14,3 +14,4 @@ export {
 } from './migrations';
 export { DEFAULT_TABLE_NAMES, type DynamoTableNames } from './table-names';
 export { DynamoMigrationLedger } from './migration-ledger';
+export { dropAllTables } from './drop-tables';
