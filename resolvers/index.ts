@@ -2,7 +2,8 @@ import { CacheAdminResolver } from './cache-admin.resolver';
 import { CatalogDatabaseResolver, CatalogTableResolver } from './catalog.resolver';
 import { CostResolver } from './cost.resolver';
 import { DecisionResolver } from './decision.resolver';
+import { DeletionResolver } from './deletion.resolver';
 import { EventResolver } from './event.resolver';
 
 /** Every resolver class of the public schema. */
-export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver, CacheAdminResolver] as const;
+export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver, CacheAdminResolver, DeletionResolver] as const;

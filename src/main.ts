@@ -14,7 +14,10 @@ import { seedOptionsFromConfig } from './seed/options';
 import { createApolloServer } from './server/apollo';
 import { createHttpServer, mountGraphql } from './server/http';
 import { buildLakegateSchema } from './server/schema';
+import { LakeChangeWatcher } from './services/events/lake-watcher';
 import type { Services } from './services/services';
+import { createDeletionExecutor } from './gdpr/create-executor';
+import type { DeletionExecutor } from './gdpr/executor';
 import { createBackends, type Backends } from './wiring/backends';
 import { createServices } from './wiring/services';
 import { resolveSubjectHashKey } from './wiring/subject-hash-key';
@@ -28,6 +31,8 @@ export interface App {
   services: Services;
   http: FastifyInstance;
   apollo: ApolloServer<RequestContext>;
+  /** The in-server GDPR executor (absent with LAKEGATE_GDPR_EXECUTOR=false). */
+  gdprExecutor: DeletionExecutor | undefined;
   /** Graceful stop: refuse new requests, drain in-flight ones (up to the grace period), close stores. */
   close(): Promise<void>;
 }
@@ -67,6 +72,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   try {
     const services = createServices(config, backends);
+    const lakeWatcher = new LakeChangeWatcher(backends.lake, backends.cacheReader, logger, config.embedded.lakeWatchMs);
+    lakeWatcher.start();
+    const gdprExecutor = config.gdpr.executorInServer ? createDeletionExecutor(backends.gdpr, config.gdpr, logger) : undefined;
+    if (gdprExecutor) services.deletions.onRequested(() => gdprExecutor.wake());
     const schema = buildLakegateSchema(services);
     const apollo = createApolloServer(schema, config, logger);
     await apollo.start();
@@ -88,11 +97,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}/graphql`;
     logger.info({ url, mode: config.mode, ms: Date.now() - started }, 'lakegate is ready');
+    gdprExecutor?.start();
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         draining = true;
+        // First: a pass in progress gives its leases back before the stores close.
+        await gdprExecutor?.stop();
+        await lakeWatcher.stop();
         const grace = setTimeout(() => http.server.closeAllConnections(), config.server.shutdownGraceMs);
         grace.unref();
         await http.close();
@@ -105,7 +118,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         logger.debug('shutdown: stores closed');
         logger.info('lakegate stopped');
       })());
-    return { url, port, config, logger, backends, services, http, apollo, close };
+    return { url, port, config, logger, backends, services, http, apollo, gdprExecutor, close };
   } catch (error) {
     removeSinks.forEach((remove) => remove());
     await backends.close();

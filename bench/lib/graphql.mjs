@@ -42,3 +42,25 @@ export const WEEKLY_STATS_QUERY = `query WeeklyEventStats($input: EventStatsInpu
 export function weeklyStatsInput(window, source) {
   return { from: window.from, to: window.to, interval: 'WEEK', groupBy: ['CUSTOMER_TYPE', 'EVENT_TYPE'], excludeCustomerTypes: ['Reseller'], source };
 }
+
+/**
+ * What the minimal Apollo server needs to answer eventStats queries: the SDL of
+ * lakegate's eventStats (schema/schema.graphql) with plain scalars.
+ */
+export const EVENT_STATS_SDL = `
+scalar Date
+scalar SafeInt
+enum StatsInterval { DAY WEEK MONTH }
+enum StatsGroupBy { CUSTOMER CUSTOMER_TYPE EVENT_TYPE }
+enum StatsSource { LAKE WAREHOUSE }
+input EventStatsInput {
+  from: Date!
+  to: Date!
+  interval: StatsInterval! = DAY
+  groupBy: [StatsGroupBy!]! = []
+  excludeCustomerTypes: [String!]
+  source: StatsSource! = WAREHOUSE
+}
+type EventStat { periodStart: Date! customerType: String eventType: String customerId: ID totalEvents: SafeInt! }
+type Query { eventStats(input: EventStatsInput!): [EventStat!]! }
+`;

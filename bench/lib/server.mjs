@@ -6,6 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, freePort, onCleanup, ROOT, sleep } from './common.mjs';
+import { cpuMs } from './load.mjs';
 
 const live = new Set();
 process.once('exit', () => {
@@ -43,13 +44,13 @@ function tail(file, lines = 30) {
  * `env` adds settings (cache backend, Redis URL, ...). The log goes to a temp file
  * (shown when the start fails), so logging costs what it costs in production.
  */
-export async function startLakegate({ dataDir, env = {}, name = 'lakegate', readyTimeoutMs = 120_000 }) {
+export async function startLakegate({ dataDir, env = {}, name = 'lakegate', readyTimeoutMs = 120_000, nodeArgs = [], cli = CLI }) {
   const port = await freePort();
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-log-'));
   const logFile = path.join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const child = track(
-    spawn(process.execPath, [CLI, 'serve'], {
+    spawn(process.execPath, [...nodeArgs, cli, 'serve'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -102,7 +103,19 @@ export async function startLakegate({ dataDir, env = {}, name = 'lakegate', read
     }
     await sleep(100);
   }
+  // The lake's Parquet footers are read in the background after boot: measure after that.
+  await waitIdle(child.pid);
   return server;
+}
+
+/** Waits until the process uses under 10% of a core over half a second (at most `timeoutMs`). */
+export async function waitIdle(pid, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = cpuMs(pid);
+    await sleep(500);
+    if (cpuMs(pid) - before < 50) return;
+  }
 }
 
 /**

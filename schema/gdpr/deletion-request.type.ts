@@ -71,6 +71,12 @@ export class DeletionRequest {
   @Field(() => Int, { description: 'Execution attempts so far.' })
   attempts!: number;
 
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Not executed before this instant: the retry after a failure, or a step waiting to resume (Iceberg snapshots expiring).' })
+  nextAttemptAt!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed, per store (never holds the subject id).' })
+  lastError!: string | null;
+
   @Field(() => [DeletionTarget])
   targets!: DeletionTarget[];
 }

@@ -52,6 +52,8 @@ export interface EmbeddedConfig {
   /** DuckDB threads (default: all cores). */
   duckdbThreads: number | undefined;
   duckdbMemoryLimit: string | undefined;
+  /** How often the lake's partitions are checked for changes (0: never). */
+  lakeWatchMs: number;
 }
 
 export interface SeedConfig {
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
       LAKEGATE_LAKE_BUCKETS: envInt(1, 1024).default(16),
       LAKEGATE_DUCKDB_THREADS: envInt(1, 256).optional(),
       LAKEGATE_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 4GB').optional(),
+      LAKEGATE_LAKE_WATCH_SECONDS: envInt(0, 86_400).optional(),
       LAKEGATE_MAX_LAKE_DAYS: envInt(1, 100_000).default(400),
       LAKEGATE_MAX_SCAN_BYTES: envNumber(1, Number.MAX_SAFE_INTEGER).default(1e12),
       LAKEGATE_MAX_STATS_ROWS: envInt(1, 1_000_000).default(10_000),
@@ -173,6 +176,8 @@ export function loadConfig(env: Env = process.env): Config {
       lakeBuckets: base.LAKEGATE_LAKE_BUCKETS,
       duckdbThreads: base.LAKEGATE_DUCKDB_THREADS,
       duckdbMemoryLimit: base.LAKEGATE_DUCKDB_MEMORY_LIMIT,
+      // Listing partitions is free on local files, an Athena query on AWS.
+      lakeWatchMs: (base.LAKEGATE_LAKE_WATCH_SECONDS ?? (aws.lake === 'athena' ? 0 : 15)) * 1000,
     },
     seed: {
       events: base.LAKEGATE_SEED_EVENTS,

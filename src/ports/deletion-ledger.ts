@@ -68,6 +68,8 @@ export interface IdempotencyClaim {
 
 export interface DeletionListing {
   items: DeletionRequestRecord[];
+  /** Where a listing resuming after each item starts (same order as items). */
+  positions: StorePosition[];
   next?: StorePosition;
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger';
 import { createFormatError } from './format-error';
 import { argumentErrorsPlugin } from './plugins/argument-errors.plugin';
 import { costExtensionPlugin } from './plugins/cost-extension.plugin';
+import { legacyJsonStatusPlugin } from './plugins/legacy-json-status.plugin';
 import { armorProtection } from './plugins/limits.plugin';
 import { requestLogPlugin } from './plugins/request-log.plugin';
 
@@ -40,6 +41,7 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
       argumentErrorsPlugin(),
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
       costExtensionPlugin(),
+      legacyJsonStatusPlugin(),
       requestLogPlugin(),
       ...extraPlugins,
     ],

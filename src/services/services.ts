@@ -4,6 +4,7 @@ import type { CostService } from './cost/cost.service';
 import type { CustomerService } from './customers/customer.service';
 import type { DecisionService } from './decisions/decision.service';
 import type { EventService } from './events/event.service';
+import type { DeletionService } from '../gdpr/deletion.service';
 
 /** The services resolvers talk to, built once at boot by src/wiring. */
 export interface Services {
@@ -13,4 +14,6 @@ export interface Services {
   catalog: CatalogService;
   cost: CostService;
   cacheAdmin: CacheAdminService;
+  /** GDPR deletion requests (src/gdpr). */
+  deletions: DeletionService;
 }

@@ -1,4 +1,9 @@
 import { createAthenaAdapters } from '../adapters/athena';
+import { AthenaLakeErasure } from '../adapters/athena/athena-lake-erasure';
+import { DuckDbLakeErasure } from '../adapters/duckdb/lake-erasure';
+import { duckDbWarehouseReclaim } from '../adapters/duckdb/warehouse-erasure';
+import { DynamoDeletionLedger } from '../adapters/dynamodb/deletion-ledger';
+import { redshiftWarehouseReclaim } from '../adapters/redshift-data/redshift-warehouse-erasure';
 import { DuckDbDatabase, DuckDbEngine, DuckDbLake, DuckDbWarehouse, EmbeddedCatalog, EmbeddedJobRuns, migrateDuckDb } from '../adapters/duckdb';
 import {
   createDynamoClients,
@@ -20,11 +25,17 @@ import type { Logger } from '../observability/logger';
 import type { Cache } from '../ports/cache';
 import type { Catalog } from '../ports/catalog';
 import type { DecisionStore } from '../ports/decision-store';
+import type { DeletionLedger } from '../ports/deletion-ledger';
+import type { ErasureStore } from '../ports/erasure';
 import type { JobRuns } from '../ports/job-runs';
 import type { Lake, Warehouse } from '../ports/lake';
 import type { SqlEngine } from '../ports/sql-engine';
 import type { ReadinessCheck } from '../server/health';
 import { enginePricing } from '../services/cost/pricing';
+import { CacheErasure } from '../gdpr/stores/cache-erasure';
+import { DecisionErasure } from '../gdpr/stores/decision-erasure';
+import { WarehouseErasure, type WarehouseErasureOptions } from '../gdpr/stores/warehouse-erasure';
+import { pauseBeforeSwap } from '../gdpr/test-hooks';
 
 /** Everything the services need from outside, for the configured mode. */
 export interface Backends {
@@ -40,6 +51,8 @@ export interface Backends {
   /** Present when an embedded store is in use. */
   embedded: { dataDir: string; database: DuckDbDatabase | undefined; dynamo: EmbeddedDynamo | undefined };
   readiness: ReadinessCheck[];
+  /** GDPR erasure: the deletion ledger, each store's erasure step (in erasure order) and the subject-hash key. */
+  gdpr: { ledger: DeletionLedger; stores: ErasureStore[]; subjectHashKey: string };
   /** Closes in dependency order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -89,6 +102,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     readiness.push({ name: 'decisions', check: () => decisions.ping() });
     const queryLedger = new DynamoQueryLedger(dynamo, { table: aws.dynamodb.queryLedgerTable });
     closers.push(() => queryLedger.close());
+    const deletionLedger = new DynamoDeletionLedger(dynamo, { table: aws.dynamodb.deletionLedgerTable });
 
     await hooks.beforeSqlOpen?.({ decisions, dynamo });
 
@@ -116,23 +130,29 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     }
 
     let lake: Lake;
+    let lakeErasure: ErasureStore;
     if (aws.lake === 'athena') {
       const athena = createAthenaAdapters(aws.athena, { pricing: enginePricing('athena', config.pricing) });
       closers.push(() => athena.engine.close());
       lake = athena.lake;
+      lakeErasure = new AthenaLakeErasure(athena.engine, { database: aws.athena.database, table: aws.athena.eventsTable, snapshotWaitMs: config.gdpr.icebergSnapshotWaitMs });
       readiness.push({ name: 'athena', check: () => athena.engine.ping() });
     } else {
       lake = duckLake!;
+      lakeErasure = new DuckDbLakeErasure(duckLake!, dataDir, { concurrency: config.gdpr.rewriteConcurrency, beforeSwap: pauseBeforeSwap(config.gdpr.testPauseBeforeSwapMs, logger) });
     }
 
     let warehouse: Warehouse;
+    let warehouseReclaim: WarehouseErasureOptions['reclaim'];
     if (aws.warehouse === 'redshift-data') {
       const redshift = createRedshiftAdapters(aws.redshift, { pricing: enginePricing('redshift', config.pricing) });
       closers.push(() => redshift.engine.close());
       warehouse = redshift.warehouse;
+      warehouseReclaim = redshiftWarehouseReclaim(redshift.engine, redshift.warehouse);
       readiness.push({ name: 'redshift', check: () => redshift.engine.ping() });
     } else {
       warehouse = new DuckDbWarehouse(duckdb!);
+      warehouseReclaim = duckDbWarehouseReclaim(duckdb!);
     }
 
     const catalog: Catalog = aws.catalog === 'glue' ? glue!.catalog : new EmbeddedCatalog(duckdb!, duckLake!, { dataDir });
@@ -172,6 +192,12 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       dynamo,
       embedded: { dataDir, database, dynamo: embeddedDynamo },
       readiness,
+      gdpr: {
+        ledger: deletionLedger,
+        // ERASURE_STORE_ORDER: the cache last, once nothing can refill it with the subject.
+        stores: [new DecisionErasure(decisions), lakeErasure, new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }), new CacheErasure(cacheReader)],
+        subjectHashKey,
+      },
       close,
     };
   } catch (error) {

@@ -6,6 +6,7 @@ import { CustomerService } from '../services/customers/customer.service';
 import { DecisionService } from '../services/decisions/decision.service';
 import { EventService } from '../services/events/event.service';
 import type { Services } from '../services/services';
+import { DeletionService } from '../gdpr/deletion.service';
 import type { Backends } from './backends';
 
 export function createServices(config: Config, backends: Backends): Services {
@@ -17,5 +18,6 @@ export function createServices(config: Config, backends: Backends): Services {
     catalog: new CatalogService(backends.catalog, cache),
     cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing),
     cacheAdmin: new CacheAdminService(cache),
+    deletions: new DeletionService(backends.gdpr.ledger, { subjectHashKey: backends.gdpr.subjectHashKey, stores: backends.gdpr.stores.map((s) => s.store) }),
   };
 }

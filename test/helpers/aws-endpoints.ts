@@ -37,7 +37,7 @@ export interface AwsEndpointsOptions {
   athena?: Partial<Omit<AthenaEmulatorOptions, 'dataDir'>>;
   redshift?: Partial<Omit<RedshiftDataEmulatorOptions, 'dataDir' | 'duckdbPath'>>;
   /** Fixed ports (0 or absent: any free port). */
-  ports?: { glue?: number; dynamodb?: number };
+  ports?: { athena?: number; redshift?: number; glue?: number; dynamodb?: number };
   region?: string;
 }
 
@@ -50,8 +50,13 @@ export interface AwsEndpoints {
   dynamo: EmbeddedDynamo;
   /** Environment for LAKEGATE_MODE=aws against these endpoints (standard AWS variables + LAKEGATE_*). */
   env: Record<string, string>;
+  /** Takes an endpoint down (its port stops answering); `start` brings it back on the same port. */
+  stop(name: RestartableEndpoint): Promise<void>;
+  start(name: RestartableEndpoint): Promise<void>;
   close(): Promise<void>;
 }
+
+export type RestartableEndpoint = 'athena' | 'redshift' | 'glue';
 
 /** The account id the embedded catalog answers as; Glue must serve the same id for identical answers. */
 export const LOCAL_CATALOG_ID = '000000000000';
@@ -64,9 +69,10 @@ const ALL_RUNS: JobRunWindow = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-
 export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<AwsEndpoints> {
   const region = options.region ?? LOCAL_REGION;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-aws-endpoints-'));
-  const started: Array<{ close(): Promise<void> }> = [];
+  const running = new Map<string, { close(): Promise<void> }>();
   const close = async () => {
-    for (const s of started.reverse()) await s.close().catch(() => undefined);
+    for (const name of ['dynamodb', 'redshift', 'athena', 'glue']) await running.get(name)?.close().catch(() => undefined);
+    running.clear();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
@@ -76,30 +82,50 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
 
     // Glue content first: it reads a warehouse.duckdb that the Redshift emulator then opens.
     const content = await glueContentOf(options.catalogFrom ?? workDir, options.jobRunsWindow ?? ALL_RUNS, region);
-    const glue = await startGlueEmulator(content, { port: options.ports?.glue ?? 0 });
-    started.push(glue);
-
-    const athena = await startAthenaEmulator({ ...options.athena, dataDir: workDir });
-    started.push(athena);
-    const redshift = await startRedshiftDataEmulator({ ...options.redshift, duckdbPath: path.join(workDir, 'warehouse.duckdb') });
-    started.push(redshift);
+    const warehouseFile = path.join(workDir, 'warehouse.duckdb');
+    const starters = {
+      glue: (port: number) => startGlueEmulator(endpoints?.glue.content ?? content, { port }),
+      athena: (port: number) => startAthenaEmulator({ ...options.athena, dataDir: workDir, port }),
+      redshift: (port: number) => startRedshiftDataEmulator({ ...options.redshift, duckdbPath: warehouseFile, port }),
+    };
+    let endpoints: AwsEndpoints | undefined;
+    const glue = await starters.glue(options.ports?.glue ?? 0);
+    running.set('glue', glue);
+    const athena = await starters.athena(options.ports?.athena ?? 0);
+    running.set('athena', athena);
+    const redshift = await starters.redshift(options.ports?.redshift ?? 0);
+    running.set('redshift', redshift);
     const dynamo = await startEmbeddedDynamo({ dataDir: workDir, port: options.ports?.dynamodb ?? 0 });
-    started.push(dynamo);
+    running.set('dynamodb', dynamo);
+    const ports = { glue: glue.port, athena: portOf(athena.endpoint), redshift: portOf(redshift.endpoint) };
 
-    return {
+    endpoints = {
       workDir,
       athena,
       redshift,
       glue,
       dynamo,
       env: awsModeEnv({ athena: athena.endpoint, redshift: redshift.endpoint, glue: glue.url, dynamodb: dynamo.endpoint }, region),
+      async stop(name) {
+        await running.get(name)?.close();
+        running.delete(name);
+      },
+      async start(name) {
+        if (running.has(name)) return;
+        const next = await starters[name](ports[name]);
+        running.set(name, next);
+        (endpoints as unknown as Record<RestartableEndpoint, unknown>)[name] = next;
+      },
       close,
     };
+    return endpoints;
   } catch (error) {
     await close();
     throw error;
   }
 }
+
+const portOf = (url: string) => Number(new URL(url).port);
 
 /** The environment of LAKEGATE_MODE=aws against local endpoints. */
 export function awsModeEnv(endpoints: { athena: string; redshift: string; glue: string; dynamodb: string }, region = LOCAL_REGION): Record<string, string> {

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable, isAppError } from '../../errors/app-error';
+import { networkFailure, withoutAddresses } from '../../util/network-error';
 
 /**
  * Athena failures as AppErrors. Two sources:
@@ -19,7 +20,7 @@ export interface AthenaErrorInfo {
 
 /** Quoted literals in engine messages may echo parameter values: they are not shown to clients. */
 export function publicEngineMessage(message: string | undefined, max = 300): string {
-  const text = (message ?? 'no reason given').replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
+  const text = withoutAddresses(message ?? 'no reason given').replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -51,6 +52,8 @@ export function athenaCallError(error: unknown, operation: string): AppError {
       cause: error,
     });
   }
+  const network = networkFailure(error);
+  if (network) return backendUnavailable('athena', `${operation} could not reach the Athena endpoint (${network}); retry later`, error);
   return backendUnavailable('athena', `${operation} failed (${publicEngineMessage(message, 200)})`, error);
 }
 
@@ -93,8 +96,10 @@ export function athenaTimeout(label: string, timeoutMs: number, queryId: string 
 /** The caller went away (client disconnected or the request timed out). */
 export function queryAborted(backend: string, label: string, reason: unknown): AppError {
   if (isAppError(reason)) return reason;
-  return new AppError(ErrorCode.BACKEND_TIMEOUT, `${backend} query ${label} was cancelled because the request was aborted`, {
-    details: { backend, label, aborted: true },
+  // The reason is lakegate's own ("request exceeded 60000 ms", "client closed the connection").
+  const why = reason instanceof Error && reason.message ? ` (${publicEngineMessage(reason.message, 120)})` : '';
+  return new AppError(ErrorCode.BACKEND_TIMEOUT, `${backend} query ${label} was cancelled because the request was aborted${why}`, {
+    details: { backend: backend.toLowerCase(), label, aborted: true },
     cause: reason,
     retryable: true,
   });

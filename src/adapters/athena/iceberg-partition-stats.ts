@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SqlEngine } from '../../ports/sql-engine';
 import { p, quoteIdent, raw, sql } from '../../ports/sql';
-import type { Day } from '../../util/days';
+import { addDays, eachDay, today, type Day } from '../../util/days';
 import type { CompletePartitionStatsSource, DetailedDayStats } from './athena-lake';
 
 /**
@@ -10,41 +10,101 @@ import type { CompletePartitionStatsSource, DetailedDayStats } from './athena-la
  * per day). An Iceberg table has no partitions in Glue, so this is where its sizes
  * are; the query reads only Iceberg metadata (billed at Athena's 10 MB minimum).
  * Every partition is listed: a day that is absent holds no data.
+ *
+ * Every lake query asks for an estimate first, so answers are cached per day (a
+ * day without data too): a request whose days are all known runs no extra Athena
+ * query, and a new range queries only the span of its unknown days. Concurrent
+ * requests for the same days share one query. Recent days (today and yesterday,
+ * UTC) still receive data and are kept `cacheTtlMs`; older days change only on a
+ * reload or an erasure and are kept `settledTtlMs`.
  */
 export interface IcebergPartitionStatsOptions {
-  /** How long an answer is reused. Default 60 s. */
+  /** How long the statistics of today and yesterday are reused. Default 60 s; 0 disables caching. */
   cacheTtlMs?: number;
+  /** How long the statistics of older days are reused. Default 10 minutes. */
+  settledTtlMs?: number;
+  /** Days kept (each a few dozen bytes). Default 200,000. */
+  maxCachedDays?: number;
+  now?: () => Date;
 }
+
+/** A cached day: its statistics, or null for a day without data. */
+type DayEntry = { stats: DetailedDayStats | null };
+type DayMap = Map<Day, DetailedDayStats | null>;
 
 export class IcebergPartitionStats implements CompletePartitionStatsSource {
   readonly listsEveryPartition = true as const;
-  private readonly cache: LRUCache<string, DetailedDayStats[]> | undefined;
+  private readonly days: LRUCache<string, DayEntry> | undefined;
+  private readonly inflight = new Map<string, Promise<DayMap>>();
+  private readonly recentTtl: number;
+  private readonly settledTtl: number;
+  private readonly now: () => Date;
 
   constructor(
     private readonly engine: SqlEngine,
     options: IcebergPartitionStatsOptions = {},
   ) {
-    const ttl = options.cacheTtlMs ?? 60_000;
-    this.cache = ttl > 0 ? new LRUCache({ max: 1_000, ttl }) : undefined;
+    this.recentTtl = options.cacheTtlMs ?? 60_000;
+    this.settledTtl = Math.max(options.settledTtlMs ?? 600_000, this.recentTtl);
+    this.now = options.now ?? (() => new Date());
+    this.days = this.recentTtl > 0 ? new LRUCache({ max: options.maxCachedDays ?? 200_000, ttl: this.settledTtl }) : undefined;
   }
 
   async partitionStats(database: string, table: string, fromDay: Day, toDay: Day): Promise<DetailedDayStats[]> {
-    const key = JSON.stringify([database, table, fromDay, toDay]);
-    const cached = this.cache?.get(key);
-    if (cached) return cached;
-    const relation = raw(`${quoteIdent(database)}.${quoteIdent(`${table}$partitions`)}`);
-    const result = await this.engine.query({
-      label: 'lake.partitionStats',
-      sql: sql`SELECT "partition".day AS day, SUM(record_count) AS record_count, SUM(file_count) AS file_count, SUM(total_size) AS total_size FROM ${relation} WHERE "partition".day BETWEEN ${p.date(fromDay)} AND ${p.date(toDay)} GROUP BY 1 ORDER BY 1`,
+    if (fromDay > toDay) return [];
+    const prefix = `${JSON.stringify([database, table])}/`;
+    const days = eachDay(fromDay, toDay);
+    const found: DayMap = new Map();
+    const waits = new Set<Promise<DayMap>>();
+    const missing: Day[] = [];
+    for (const day of days) {
+      const cached = this.days?.get(prefix + day);
+      if (cached) {
+        found.set(day, cached.stats);
+        continue;
+      }
+      const pending = this.inflight.get(prefix + day);
+      if (pending) waits.add(pending);
+      else missing.push(day);
+    }
+    if (missing.length > 0) waits.add(this.load(prefix, database, table, missing[0]!, missing[missing.length - 1]!));
+    for (const loaded of await Promise.all(waits)) {
+      for (const [day, stats] of loaded) if (day >= fromDay && day <= toDay) found.set(day, stats);
+    }
+    return days.flatMap((day) => {
+      const stats = found.get(day);
+      return stats ? [stats] : [];
     });
-    const stats = result.rows.map((row) => ({
-      day: String(row.day),
-      bytes: Number(row.total_size ?? 0),
-      rows: Number(row.record_count ?? 0),
-      files: Number(row.file_count ?? 0),
-      hasStats: true,
-    }));
-    this.cache?.set(key, stats);
-    return stats;
+  }
+
+  /** One $partitions query for the days [from, to]; every day of the span is cached, with or without data. */
+  private load(prefix: string, database: string, table: string, from: Day, to: Day): Promise<DayMap> {
+    const span = eachDay(from, to);
+    const promise = (async () => {
+      const relation = raw(`${quoteIdent(database)}.${quoteIdent(`${table}$partitions`)}`);
+      const result = await this.engine.query({
+        label: 'lake.partitionStats',
+        sql: sql`SELECT "partition".day AS day, SUM(record_count) AS record_count, SUM(file_count) AS file_count, SUM(total_size) AS total_size FROM ${relation} WHERE "partition".day BETWEEN ${p.date(from)} AND ${p.date(to)} GROUP BY 1 ORDER BY 1`,
+      });
+      const byDay = new Map<Day, DetailedDayStats>();
+      for (const row of result.rows) {
+        const day = String(row.day);
+        byDay.set(day, { day, bytes: Number(row.total_size ?? 0), rows: Number(row.record_count ?? 0), files: Number(row.file_count ?? 0), hasStats: true });
+      }
+      const out: DayMap = new Map();
+      const recentFrom = addDays(today(this.now()), -1);
+      for (const day of span) {
+        const stats = byDay.get(day) ?? null;
+        out.set(day, stats);
+        this.days?.set(prefix + day, { stats }, { ttl: day >= recentFrom ? this.recentTtl : this.settledTtl });
+      }
+      return out;
+    })();
+    for (const day of span) this.inflight.set(prefix + day, promise);
+    const settle = () => {
+      for (const day of span) if (this.inflight.get(prefix + day) === promise) this.inflight.delete(prefix + day);
+    };
+    promise.then(settle, settle);
+    return promise;
   }
 }

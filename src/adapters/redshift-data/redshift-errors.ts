@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable, isAppError } from '../../errors/app-error';
+import { networkFailure, withoutAddresses } from '../../util/network-error';
 
 /**
  * Redshift Data API failures as AppErrors. A statement that ends FAILED carries
@@ -10,7 +11,7 @@ const RETRYABLE_FAILURE = /serializable isolation|could not serialize|deadlock|c
 
 /** Quoted literals in engine messages may echo parameter values: they are not shown to clients. */
 export function publicRedshiftMessage(message: string | undefined, max = 300): string {
-  const text = (message ?? 'no reason given').replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
+  const text = withoutAddresses(message ?? 'no reason given').replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -44,6 +45,8 @@ export function redshiftCallError(error: unknown, operation: string): AppError {
       cause: error,
     });
   }
+  const network = networkFailure(error);
+  if (network) return backendUnavailable('redshift', `${operation} could not reach the Redshift Data API endpoint (${network}); retry later`, error);
   return backendUnavailable('redshift', `${operation} failed (${publicRedshiftMessage(message, 200)})`, error);
 }
 

@@ -1,0 +1,267 @@
+import type { Logger } from '../observability/logger';
+import type { DeletionLedger, DeletionRequestRecord, DeletionTargetRecord } from '../ports/deletion-ledger';
+import { emptyErasure, type ErasureStore } from '../ports/erasure';
+import { jitteredDelay, sleep } from '../util/backoff';
+import { pendingTarget } from './deletion-view';
+import { redactSubjects } from './subjects';
+
+export interface ErasurePassDeps {
+  ledger: DeletionLedger;
+  /** In erasure order (ERASURE_STORE_ORDER). */
+  stores: readonly ErasureStore[];
+  owner: string;
+  logger: Logger;
+  clock: () => number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Wait before re-checking a store whose verification found records (index reads may lag). */
+  verifyRecheckMs: number;
+  /** Aborted when the executor stops or a lease is lost. */
+  signal: AbortSignal;
+  /** True while this executor still holds the request's lease. */
+  holds: (id: string) => boolean;
+  /** The pass is done with a request (settled or given back): stop renewing its lease. */
+  release: (id: string) => void;
+}
+
+export interface ErasurePassSummary {
+  completed: number;
+  failed: number;
+  waiting: number;
+  /** Given back unfinished (executor stopping, lease lost). */
+  interrupted: number;
+}
+
+/** One request as the pass tracks it. */
+interface Work {
+  record: DeletionRequestRecord;
+  subject: string;
+  targets: Map<string, DeletionTargetRecord>;
+  /** `store: message` for every failed step or verification. */
+  failures: string[];
+  /** Earliest resumeAt of a waiting step. */
+  waitUntil?: string;
+}
+
+/**
+ * One pass over a batch of claimed requests: every store's step runs once for all
+ * the batch's subjects that still need it (the embedded lake rewrites each
+ * affected file once), each request's target is persisted after the step, then
+ * every store is queried for every subject (verification) and each request is
+ * settled: COMPLETED (the raw id leaves the ledger), FAILED (retried with
+ * backoff), or RUNNING waiting for a step to resume.
+ *
+ * A store runs for a request only when the stores before it are done (or waiting
+ * to resume): the cache is purged only once nothing can refill it with the subject.
+ */
+export async function runErasurePass(claimed: readonly DeletionRequestRecord[], deps: ErasurePassDeps): Promise<ErasurePassSummary> {
+  const summary: ErasurePassSummary = { completed: 0, failed: 0, waiting: 0, interrupted: 0 };
+  const work: Work[] = [];
+  for (const record of claimed) {
+    if (record.subjectId === null) {
+      // Cannot happen (the raw id goes only with COMPLETED); never erase blindly.
+      await settleFailed(deps, { record, subject: '', targets: new Map(), failures: ['ledger: the request has no subject id left; it cannot be executed'] }, summary);
+      continue;
+    }
+    const targets = new Map(deps.stores.map((s) => [s.store, record.targets.find((t) => t.store === s.store) ?? pendingTarget(s.store)]));
+    work.push({ record, subject: record.subjectId, targets, failures: [] });
+  }
+  const subjects = work.map((w) => w.subject);
+  const live = () => work.filter((w) => deps.holds(w.record.id) && !deps.signal.aborted);
+
+  try {
+    for (const [index, store] of deps.stores.entries()) {
+      const ready = live().filter((w) => w.failures.length === 0 && deps.stores.slice(0, index).every((s) => isDoneOrWaiting(w.targets.get(s.store)!)));
+      const now = deps.clock();
+      const due = ready.filter((w) => {
+        const t = w.targets.get(store.store)!;
+        if (t.status === 'COMPLETED') return false;
+        if (t.resumeAt && Date.parse(t.resumeAt) > now) {
+          w.waitUntil = earliest(w.waitUntil, t.resumeAt);
+          return false;
+        }
+        return true;
+      });
+      const resuming = due.filter((w) => w.targets.get(store.store)!.resumeAt);
+      const fresh = due.filter((w) => !w.targets.get(store.store)!.resumeAt);
+      await runStep(store, fresh, false, deps);
+      await runStep(store, resuming, true, deps);
+    }
+    if (deps.signal.aborted) throw deps.signal.reason;
+
+    const toVerify = live().filter((w) => w.failures.length === 0 && !w.waitUntil && [...w.targets.values()].every((t) => t.status === 'COMPLETED'));
+    await verify(toVerify, deps);
+  } catch (error) {
+    if (!deps.signal.aborted) throw error;
+  }
+
+  for (const w of work) {
+    if (!deps.holds(w.record.id)) {
+      summary.interrupted++;
+      continue;
+    }
+    if (deps.signal.aborted) {
+      await giveBack(deps, w);
+      summary.interrupted++;
+    } else if (w.failures.length > 0) {
+      await settleFailed(deps, w, summary);
+    } else if (w.waitUntil) {
+      await deps.ledger.settle(w.record.id, deps.owner, { status: 'RUNNING', nextAttemptAt: w.waitUntil });
+      deps.release(w.record.id);
+      summary.waiting++;
+    }
+    // Completed requests were settled by verify().
+  }
+  summary.completed = work.filter((w) => w.record.status === 'COMPLETED').length;
+  deps.logger.info({ requests: claimed.length, subjects: subjects.length, ...summary }, 'gdpr: erasure pass done');
+  return summary;
+}
+
+function isDoneOrWaiting(t: DeletionTargetRecord): boolean {
+  return t.status === 'COMPLETED' || (t.status === 'RUNNING' && t.resumeAt !== null);
+}
+
+function earliest(a: string | undefined, b: string): string {
+  return a === undefined || Date.parse(b) < Date.parse(a) ? b : a;
+}
+
+/**
+ * One store's step for a group of requests. Before erasing, each new target
+ * records what the store holds of its subject (RUNNING, with that count): a step
+ * interrupted half way and run again then still reports every record it deleted.
+ */
+async function runStep(store: ErasureStore, group: Work[], resuming: boolean, deps: ErasurePassDeps): Promise<void> {
+  if (group.length === 0 || deps.signal.aborted) return;
+  const started = deps.clock();
+  const startedAt = new Date(started).toISOString();
+  const subjects = group.map((w) => w.subject);
+  const baseline = new Map<string, number>();
+  try {
+    const fresh = group.filter((w) => w.targets.get(store.store)!.status === 'PENDING');
+    if (fresh.length > 0) {
+      const found = await store.find(fresh.map((w) => w.subject), deps.signal);
+      for (const w of fresh) {
+        await persist(deps, w, { ...pendingTarget(store.store), status: 'RUNNING', recordsDeleted: found.get(w.subject) ?? 0, startedAt });
+      }
+    }
+    for (const w of group) baseline.set(w.record.id, w.targets.get(store.store)!.recordsDeleted);
+
+    const outcome = await store.erase(subjects, { signal: deps.signal, resuming });
+    const completedAt = new Date(deps.clock()).toISOString();
+    for (const w of group) {
+      if (!deps.holds(w.record.id)) continue;
+      const before = w.targets.get(store.store)!;
+      const erased = outcome.subjects.get(w.subject) ?? emptyErasure();
+      const base = baseline.get(w.record.id) ?? 0;
+      await persist(deps, w, {
+        store: store.store,
+        status: outcome.resumeAt ? 'RUNNING' : 'COMPLETED',
+        recordsDeleted: resuming ? base + erased.recordsDeleted : Math.max(base, erased.recordsDeleted),
+        filesRewritten: before.filesRewritten + erased.filesRewritten,
+        bytesRewritten: before.bytesRewritten + erased.bytesRewritten,
+        error: null,
+        startedAt: before.startedAt ?? startedAt,
+        completedAt: outcome.resumeAt ? null : completedAt,
+        resumeAt: outcome.resumeAt ?? null,
+      });
+      if (outcome.resumeAt) w.waitUntil = earliest(w.waitUntil, outcome.resumeAt);
+    }
+    deps.logger.info(
+      { store: store.store, requests: group.length, resuming, records: outcome.totals.recordsDeleted, files: outcome.totals.filesRewritten, bytes: outcome.totals.bytesRewritten, ms: deps.clock() - started },
+      'gdpr: store erased',
+    );
+  } catch (error) {
+    if (deps.signal.aborted) throw error;
+    const message = redactSubjects(errorMessage(error), subjects);
+    deps.logger.warn({ store: store.store, requests: group.length, error: message }, 'gdpr: erasure step failed; the requests are retried with backoff');
+    for (const w of group) {
+      if (!deps.holds(w.record.id)) continue;
+      const before = w.targets.get(store.store)!;
+      w.failures.push(`${store.store}: ${message}`);
+      await persist(deps, w, { ...before, status: 'FAILED', error: message, startedAt: before.startedAt ?? startedAt, resumeAt: null });
+    }
+  }
+}
+
+/**
+ * Every store is asked for every subject; zero everywhere completes the request.
+ * A store that still holds records is asked once more after a short wait (index
+ * reads lag writes on DynamoDB) before the request fails naming it.
+ */
+async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
+  if (group.length === 0) return;
+  const leftovers = new Map<string, Map<string, number>>(); // request id -> store -> records
+  const check = async (store: ErasureStore, items: Work[]) => {
+    const found = await store.find(items.map((w) => w.subject), deps.signal);
+    for (const w of items) {
+      const n = found.get(w.subject) ?? 0;
+      const perStore = leftovers.get(w.record.id) ?? new Map<string, number>();
+      if (n > 0) perStore.set(store.store, n);
+      else perStore.delete(store.store);
+      leftovers.set(w.record.id, perStore);
+    }
+  };
+  for (const store of deps.stores) await check(store, group);
+  const suspicious = group.filter((w) => (leftovers.get(w.record.id)?.size ?? 0) > 0);
+  if (suspicious.length > 0) {
+    await sleep(deps.verifyRecheckMs, deps.signal);
+    for (const store of deps.stores) {
+      const again = suspicious.filter((w) => leftovers.get(w.record.id)!.has(store.store));
+      if (again.length > 0) await check(store, again);
+    }
+  }
+
+  const now = new Date(deps.clock()).toISOString();
+  for (const w of group) {
+    if (!deps.holds(w.record.id)) continue;
+    const left = leftovers.get(w.record.id)!;
+    if (left.size === 0) {
+      if (await deps.ledger.settle(w.record.id, deps.owner, { status: 'COMPLETED', completedAt: now, verifiedAt: now })) {
+        w.record = { ...w.record, status: 'COMPLETED', subjectId: null };
+        await deps.ledger.releaseSubject(w.record.subjectHash, w.record.id);
+      }
+      deps.release(w.record.id);
+      continue;
+    }
+    for (const [store, n] of left) {
+      const message = `verification found ${n} record(s) of the subject left`;
+      w.failures.push(`${store}: ${message}`);
+      const before = w.targets.get(store)!;
+      // Back to FAILED with the count it had: the retry runs the step again.
+      await persist(deps, w, { ...before, status: 'FAILED', error: message, completedAt: null });
+    }
+  }
+}
+
+async function persist(deps: ErasurePassDeps, w: Work, target: DeletionTargetRecord): Promise<void> {
+  w.targets.set(target.store, target);
+  if (!deps.holds(w.record.id)) return;
+  if (!(await deps.ledger.updateTarget(w.record.id, deps.owner, target))) {
+    deps.logger.warn({ requestId: w.record.id }, 'gdpr: lease lost; another executor continues the request');
+    deps.release(w.record.id);
+  }
+}
+
+async function settleFailed(deps: ErasurePassDeps, w: Work, summary: ErasurePassSummary): Promise<void> {
+  const attempts = Math.max(1, w.record.attempts);
+  const delay = jitteredDelay(attempts - 1, deps.retryBaseMs, deps.retryMaxMs);
+  const nextAttemptAt = new Date(deps.clock() + delay).toISOString();
+  const lastError = w.failures.join('; ').slice(0, 1000);
+  await deps.ledger.settle(w.record.id, deps.owner, { status: 'FAILED', lastError, nextAttemptAt });
+  deps.release(w.record.id);
+  summary.failed++;
+  deps.logger.warn({ requestId: w.record.id, attempts, nextAttemptAt, error: lastError }, 'gdpr: deletion request failed; it is retried');
+}
+
+async function giveBack(deps: ErasurePassDeps, w: Work): Promise<void> {
+  try {
+    await deps.ledger.settle(w.record.id, deps.owner, { status: 'RELEASED' });
+  } catch (error) {
+    deps.logger.warn({ err: error, requestId: w.record.id }, 'gdpr: could not give a lease back; it expires on its own');
+  }
+  deps.release(w.record.id);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from '../observability/logger';
+import type { DeletionLedger, DeletionRequestRecord } from '../ports/deletion-ledger';
+import type { ErasureStore } from '../ports/erasure';
+import { runErasurePass } from './erasure-pass';
+import { LeaseKeeper } from './lease-keeper';
+
+export interface DeletionExecutorOptions {
+  leaseMs: number;
+  batchSize: number;
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Wait before re-checking a store whose verification found records. Default 1000. */
+  verifyRecheckMs?: number;
+  /** Who holds the leases (default: host, pid and a random suffix). */
+  owner?: string;
+  logger: Logger;
+  clock?: () => number;
+}
+
+/**
+ * Executes deletion requests: claims a batch (a conditional write per request,
+ * with a lease it keeps renewing), erases the batch's subjects from every store
+ * (runErasurePass), settles each request, and looks for more. Runs inside the
+ * server (LAKEGATE_GDPR_EXECUTOR) and as `lakegate worker`; any number may run
+ * against one ledger. A crashed executor's requests are taken over once their
+ * lease expires; stores repair what it left (recover()) and their steps are
+ * idempotent, so the request resumes where it stopped.
+ */
+export class DeletionExecutor {
+  readonly owner: string;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private current: AbortController | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private recovered: Promise<void> | undefined;
+
+  constructor(
+    private readonly ledger: DeletionLedger,
+    private readonly stores: readonly ErasureStore[],
+    private readonly options: DeletionExecutorOptions,
+  ) {
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger.child({ component: 'gdpr-executor', owner: this.owner });
+  }
+
+  /** Starts polling in the background (after repairing what a crashed run left). */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run().catch((error: unknown) => this.logger.error({ err: error }, 'gdpr: executor stopped on an unexpected error'));
+  }
+
+  /** A new request was recorded: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Processes requests until none is open any more (PENDING, RUNNING or FAILED),
+   * waiting for leases and retry delays in between (`lakegate worker --exit-when-idle`).
+   */
+  async runUntilIdle(): Promise<void> {
+    await this.recover();
+    while (!this.stopping) {
+      const handled = await this.runOnce();
+      if (handled > 0) continue;
+      if ((await this.ledger.countOpen()) === 0) return;
+      await this.idle();
+    }
+  }
+
+  /** One pass: claim up to batchSize requests and execute them. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    await this.recover();
+    const now = this.clock();
+    const candidates = await this.ledger.claimable(now, this.options.batchSize);
+    const claimed: DeletionRequestRecord[] = [];
+    for (const candidate of candidates) {
+      if (this.stopping) break;
+      const record = await this.ledger.acquireLease(candidate.id, this.owner, this.clock(), this.options.leaseMs);
+      if (record) claimed.push(record);
+    }
+    if (claimed.length === 0) return 0;
+
+    const abort = new AbortController();
+    this.current = abort;
+    const keeper = new LeaseKeeper(
+      this.ledger,
+      this.owner,
+      this.options.leaseMs,
+      (id) => {
+        this.logger.warn({ requestId: id }, 'gdpr: lease lost during a pass; stopping the pass');
+        abort.abort(new Error('lease lost'));
+      },
+      this.logger,
+      this.clock,
+    );
+    keeper.hold(claimed.map((r) => r.id));
+    try {
+      await runErasurePass(claimed, {
+        ledger: this.ledger,
+        stores: this.stores,
+        owner: this.owner,
+        logger: this.logger,
+        clock: this.clock,
+        retryBaseMs: this.options.retryBaseMs,
+        retryMaxMs: this.options.retryMaxMs,
+        verifyRecheckMs: this.options.verifyRecheckMs ?? 1000,
+        signal: abort.signal,
+        holds: (id) => keeper.isHeld(id),
+        release: (id) => keeper.drop(id),
+      });
+    } finally {
+      await keeper.stop();
+      this.current = undefined;
+    }
+    return claimed.length;
+  }
+
+  /** Stops after giving back the leases of the pass in progress (its steps stop between units of work). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.current?.abort(new Error('executor stopping'));
+    this.wakeUp?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'gdpr: executor pass failed; retrying at the next poll');
+      }
+      if (handled === 0 && !this.stopping) await this.idle();
+    }
+  }
+
+  /** Waits for the poll interval, a wake() or stop(). */
+  private async idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+
+  private recover(): Promise<void> {
+    this.recovered ??= (async () => {
+      for (const store of this.stores) await store.recover?.();
+    })().catch((error: unknown) => {
+      this.recovered = undefined;
+      throw error;
+    });
+    return this.recovered;
+  }
+}
+
