@@ -18,6 +18,9 @@ Commands:
   seed [--events N] [--days D] [--customers C] [--decisions K] [--end-day YYYY-MM-DD]
        [--random-seed S] [--buckets B]
                         Regenerate the embedded demo data (up to 50,000,000 events)
+  worker [--exit-when-idle]
+                        Run the GDPR erasure executor on its own (until SIGTERM, or until no
+                        deletion request is open); embedded mode: only while the server is stopped
   emit-schema [--check] Write schema/schema.graphql from the code (--check: fail if it differs)
   help                  This text
 
@@ -47,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       return (await import('./commands/seed')).seed(values);
+    }
+    case 'worker': {
+      const { values } = parseArgs({ args: rest, options: { 'exit-when-idle': { type: 'boolean', default: false } } });
+      return (await import('./commands/worker')).worker({ exitWhenIdle: values['exit-when-idle'] });
     }
     case 'emit-schema': {
       const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });

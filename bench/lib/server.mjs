@@ -122,12 +122,12 @@ export async function waitIdle(pid, timeoutMs = 120_000) {
  * The minimal Apollo Server 5 on Fastify (bench/lib/minimal-apollo-server.mjs):
  * `typeDefs` and a constant `data` answered by plain resolvers.
  */
-export async function startMinimalApollo({ typeDefs, rootField, data, name = 'minimal-apollo' }) {
+export async function startMinimalApollo({ typeDefs, rootField, data, name = 'minimal-apollo', nodeArgs = [] }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-minimal-'));
   const specFile = path.join(dir, 'spec.json');
   writeFileSync(specFile, JSON.stringify({ typeDefs, rootField, data }));
   const child = track(
-    spawn(process.execPath, [path.join(ROOT, 'bench/lib/minimal-apollo-server.mjs'), specFile], {
+    spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bench/lib/minimal-apollo-server.mjs'), specFile], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'development' },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,7 +1,7 @@
 import type { CacheConfig } from '../config/cache';
 import { backendUnavailable } from '../errors/app-error';
 import { rootLogger, type Logger } from '../observability/logger';
-import { accountCache, currentSignal, newQueryScope, runInQueryScope, type CacheStatus } from '../observability/query-accounting';
+import { accountCache, currentQueryScope, currentSignal, newQueryScope, runInQueryScope, type CacheStatus, type QueryScope } from '../observability/query-accounting';
 import type { Cache, CacheFence, CacheLock } from '../ports/cache';
 import { CacheBreaker } from './breaker';
 import type { CachedReader, CacheReadSpec } from './cached-reader';
@@ -59,7 +59,8 @@ interface Outcome {
 }
 
 interface FlightContext {
-  signal: AbortSignal | undefined;
+  /** The leader's request; its signal is read only when the load failed (made on first use, see src/server/request-abort.ts). */
+  scope: QueryScope | undefined;
 }
 
 class Reader implements SharedCachedReader {
@@ -95,9 +96,9 @@ class Reader implements SharedCachedReader {
       return load();
     }
     const key = cacheKey({ version: this.config.version, domain: spec.domain, label: spec.label, scope: spec.scope, args: spec.args });
-    const signal = currentSignal();
+    const scope = currentQueryScope();
     // Single-flight holds even while the cache is skipped: an outage must not become a stampede.
-    const flight = this.flights.run(key, { signal }, () =>
+    const flight = this.flights.run(key, { scope }, () =>
       this.breaker.isOpen() ? this.loadSkippingCache(spec as CacheReadSpec, load) : this.readThrough(key, spec as CacheReadSpec, load),
     );
     if (!flight.joined) {
@@ -112,7 +113,7 @@ class Reader implements SharedCachedReader {
       outcome = await flight.promise;
     } catch (error) {
       // The leader's request went away and took the shared load with it; this caller still wants the answer.
-      if (!retried && flight.context.signal?.aborted && !signal?.aborted) return this.readOnce(spec, load, true);
+      if (!retried && flight.context.scope?.signal?.aborted && !scope?.signal?.aborted) return this.readOnce(spec, load, true);
       throw error;
     }
     // Loaded before an invalidation that may have returned before this caller arrived: read again.

@@ -1,5 +1,6 @@
+import { hash } from 'node:crypto';
 import { badInput } from '../errors/app-error';
-import { canonicalJson, sha256Hex, subjectHash } from '../util/hash';
+import { subjectHash } from '../util/hash';
 
 /**
  * Cache keys and tags. A key names what was read and for whom: domain, label, the
@@ -15,8 +16,9 @@ import { canonicalJson, sha256Hex, subjectHash } from '../util/hash';
 export const SUBJECT_ANY_TAG = 'subject:*';
 
 export function cacheKey(parts: { version: string; domain: string; label: string; scope: string; args: unknown }): string {
-  const hash = sha256Hex(`${parts.version}\n${canonicalJson(normalizeArgs(parts.args))}`);
-  return `${parts.domain}:${encodeURIComponent(parts.label)}:${encodeURIComponent(parts.scope)}:${hash}`;
+  // Every read computes its key, hits included: one pass over the arguments and a one-shot hash.
+  const digest = hash('sha256', `${parts.version}\n${JSON.stringify(canonicalArgs(parts.args))}`, 'hex');
+  return `${parts.domain}:${encodeURIComponent(parts.label)}:${encodeURIComponent(parts.scope)}:${digest}`;
 }
 
 /** The key of the cross-process fill lock of an entry (the adapter prefixes it). */
@@ -50,15 +52,21 @@ export function parseTag(tag: string, argument = 'tag'): string {
   return trimmed;
 }
 
-/** bigint is not JSON: give it a form that cannot collide with a number or a string. */
-function normalizeArgs(value: unknown): unknown {
+/**
+ * The arguments in canonical form: object keys sorted, undefined members dropped,
+ * dates as ISO strings, and bigints (not JSON) in a form that cannot collide with a
+ * number or a string.
+ */
+function canonicalArgs(value: unknown): unknown {
   if (typeof value === 'bigint') return { $bigint: value.toString() };
-  if (Array.isArray(value)) return value.map(normalizeArgs);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(canonicalArgs);
   if (value instanceof Date) return value.toISOString();
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalizeArgs(v);
-    return out;
+  const record = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(record).sort()) {
+    const v = record[k];
+    if (v !== undefined) out[k] = canonicalArgs(v);
   }
-  return value;
+  return out;
 }

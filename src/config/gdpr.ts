@@ -33,10 +33,13 @@ export interface GdprConfig {
   /**
    * Test hook (LAKEGATE_GDPR_TEST_PAUSE_BEFORE_SWAP_MS, default 0 = off): pause after
    * each rewritten lake file is written and synced, before it is swapped in, and
-   * log 'gdpr: paused before swap'. The SIGKILL test uses it to kill a worker in the
-   * middle of a lake rewrite deterministically. Never set it in production.
+   * log 'gdpr: paused before swap' (from file LAKEGATE_GDPR_TEST_PAUSE_FROM_FILE of
+   * the pass on). The SIGKILL test uses it to kill a worker in the middle of a lake
+   * rewrite deterministically. Never set it in production.
    */
   testPauseBeforeSwapMs: number;
+  /** Test hook: the pause applies from this 0-based file of a pass on (LAKEGATE_GDPR_TEST_PAUSE_FROM_FILE, default 0). */
+  testPauseFromFile: number;
 }
 
 export function readGdprConfig(env: Env): GdprConfig {
@@ -50,6 +53,7 @@ export function readGdprConfig(env: Env): GdprConfig {
     LAKEGATE_GDPR_REWRITE_CONCURRENCY: envInt(1, 16).default(2),
     LAKEGATE_GDPR_ICEBERG_SNAPSHOT_WAIT_SECONDS: envInt(0, 30 * 86_400).default(86_400),
     LAKEGATE_GDPR_TEST_PAUSE_BEFORE_SWAP_MS: envInt(0, 600_000).default(0),
+    LAKEGATE_GDPR_TEST_PAUSE_FROM_FILE: envInt(0, 1_000_000).default(0),
   });
   const problems: string[] = [];
   if (v.LAKEGATE_GDPR_RETRY_MAX_MS < v.LAKEGATE_GDPR_RETRY_BASE_MS) {
@@ -66,5 +70,6 @@ export function readGdprConfig(env: Env): GdprConfig {
     rewriteConcurrency: v.LAKEGATE_GDPR_REWRITE_CONCURRENCY,
     icebergSnapshotWaitMs: v.LAKEGATE_GDPR_ICEBERG_SNAPSHOT_WAIT_SECONDS * 1000,
     testPauseBeforeSwapMs: v.LAKEGATE_GDPR_TEST_PAUSE_BEFORE_SWAP_MS,
+    testPauseFromFile: v.LAKEGATE_GDPR_TEST_PAUSE_FROM_FILE,
   };
 }

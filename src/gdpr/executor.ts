@@ -67,14 +67,23 @@ export class DeletionExecutor {
    * Processes requests until none is open any more (PENDING, RUNNING or FAILED),
    * waiting for leases and retry delays in between (`lakegate worker --exit-when-idle`).
    */
-  async runUntilIdle(): Promise<void> {
-    await this.recover();
-    while (!this.stopping) {
-      const handled = await this.runOnce();
-      if (handled > 0) continue;
-      if ((await this.ledger.countOpen()) === 0) return;
-      await this.idle();
-    }
+  runUntilIdle(): Promise<void> {
+    this.stopping = false;
+    const run = (async () => {
+      await this.recover();
+      while (!this.stopping) {
+        const handled = await this.runOnce();
+        if (handled > 0) continue;
+        if ((await this.ledger.countOpen()) === 0) return;
+        await this.idle();
+      }
+    })();
+    // stop() waits for it like for the background loop.
+    this.loop = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** One pass: claim up to batchSize requests and execute them. Returns how many were claimed. */

@@ -10,10 +10,11 @@ import { createLoaders, type RequestContext } from '../context/request-context';
 import { isAppError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import { metricsRegistry } from '../observability/metrics';
-import { newQueryScope, runInQueryScope, type QueryScope } from '../observability/query-accounting';
+import { runInQueryScope, type QueryScope } from '../observability/query-accounting';
 import type { Services } from '../services/services';
 import { registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
+import { RequestAbort } from './request-abort';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,7 +82,9 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
         principal,
         logger: request.log as unknown as Logger,
         scope: state.scope,
-        signal: state.signal,
+        get signal() {
+          return state.signal;
+        },
         loaders: createLoaders(options.services, principal),
       };
     },
@@ -89,21 +92,26 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
   const handler = apolloHandler as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   const timeoutMs = options.config.server.requestTimeoutMs;
   const run = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-    // One abort signal per request: fired when the client goes away or the request
-    // runs out of time; adapters cancel their backend queries on it.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`request exceeded ${timeoutMs} ms`)), timeoutMs);
-    const onClose = () => {
-      if (!reply.sent) controller.abort(new Error('client closed the connection'));
+    // The abort signal is made on first use (see RequestAbort): a cache hit needs none.
+    const abort = new RequestAbort(request, reply, timeoutMs);
+    const scope: QueryScope = {
+      requestId: request.id,
+      queries: [],
+      cache: [],
+      get signal() {
+        return abort.signal;
+      },
     };
-    request.raw.socket?.once('close', onClose);
-    const scope = newQueryScope(request.id, controller.signal);
-    request.lakegate = { scope, signal: controller.signal };
+    request.lakegate = {
+      scope,
+      get signal() {
+        return abort.signal;
+      },
+    };
     try {
       return await runInQueryScope(scope, () => handler.call(this, request, reply));
     } finally {
-      clearTimeout(timer);
-      request.raw.socket?.off('close', onClose);
+      abort.dispose();
     }
   };
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: run });

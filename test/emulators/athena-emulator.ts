@@ -605,7 +605,8 @@ class AthenaEmulatorImpl implements AthenaEmulator {
         e.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // +1: libuv measures timers on a loop clock that may lag Date.now() by a millisecond.
+      const timer = setTimeout(done, ms + 1);
       this.timers.add(timer);
       e.wake = done;
     });

@@ -389,7 +389,8 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
         s.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // +1: libuv measures timers on a loop clock that may lag Date.now() by a millisecond.
+      const timer = setTimeout(done, ms + 1);
       this.timers.add(timer);
       s.wake = done;
     });

@@ -38,8 +38,12 @@ export interface CompletePartitionStatsSource extends PartitionStatsSource {
   readonly listsEveryPartition: true;
 }
 
-/** Statistics that may also carry file counts and locations (the Iceberg source does). */
-export type DetailedDayStats = PartitionDayStats & { files?: number; location?: string; createdAt?: string };
+/**
+ * Statistics that may also carry file counts, locations and, for a table bucketed
+ * by customer, the number of customer buckets holding data that day (the Iceberg
+ * source does).
+ */
+export type DetailedDayStats = PartitionDayStats & { files?: number; location?: string; createdAt?: string; buckets?: number };
 
 const STORED_COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'day');
 
@@ -53,11 +57,22 @@ export class AthenaLake implements Lake {
   }
 
   async scanEvents(range: DayRange, options: { customerIds?: string[]; columns?: readonly EventColumn[] } = {}): Promise<LakeScan> {
-    const estimate = await this.estimateScan(range, options.columns ?? EVENT_COLUMNS);
+    const estimate = await this.estimate(range, options.columns ?? EVENT_COLUMNS, options.customerIds ? new Set(options.customerIds).size : undefined);
     return { relation: sql`${raw(this.relationText)}`, partitions: estimate.partitions, estimatedBytes: estimate.bytes };
   }
 
-  async estimateScan(range: DayRange, columns: readonly EventColumn[]): Promise<ScanEstimate> {
+  estimateScan(range: DayRange, columns: readonly EventColumn[]): Promise<ScanEstimate> {
+    return this.estimate(range, columns, undefined);
+  }
+
+  /**
+   * `customers`: the scan is restricted to that many customers. A table bucketed by
+   * customer (Iceberg's bucket(N, customer_id)) keeps a customer in one bucket of
+   * each day, and Athena prunes the other buckets on `customer_id = ?`; so a day's
+   * bytes count in the share of its buckets those customers can occupy. Sources
+   * that report no bucket count (Glue partitions) are taken as unbucketed.
+   */
+  private async estimate(range: DayRange, columns: readonly EventColumn[], customers: number | undefined): Promise<ScanEstimate> {
     const source = this.options.statsSourceName ?? 'glue-partition-statistics';
     if (range.from > range.to) return { bytes: 0, partitions: 0, source, partitionsWithoutStats: 0 };
     const stats: DetailedDayStats[] = await this.options.stats.partitionStats(this.options.database, this.options.table, range.from, range.to);
@@ -72,7 +87,7 @@ export class AthenaLake implements Lake {
       if (s === undefined || s.hasStats === false) unknown++;
       else {
         known++;
-        knownBytes += s.bytes;
+        knownBytes += s.bytes * bucketShare(s.buckets, customers);
       }
     }
     let average = known > 0 ? knownBytes / known : undefined;
@@ -117,6 +132,12 @@ export function columnShare(columns: readonly EventColumn[]): number {
   const wanted = new Set(columns.filter((c) => c !== 'day'));
   if (wanted.size === 0) return 1 / STORED_COLUMNS.length; // COUNT(*) still reads one column's pages
   return wanted.size / STORED_COLUMNS.length;
+}
+
+/** Share of a day's bytes that `customers` customers occupy when the day is split into `buckets` customer buckets. */
+function bucketShare(buckets: number | undefined, customers: number | undefined): number {
+  if (customers === undefined || buckets === undefined || buckets <= 1) return 1;
+  return Math.min(customers, buckets) / buckets;
 }
 
 function isComplete(source: PartitionStatsSource): boolean {

@@ -9,7 +9,9 @@ import type { CompletePartitionStatsSource, DetailedDayStats } from './athena-la
  * table through Athena (record_count, file_count, total_size per partition, summed
  * per day). An Iceberg table has no partitions in Glue, so this is where its sizes
  * are; the query reads only Iceberg metadata (billed at Athena's 10 MB minimum).
- * Every partition is listed: a day that is absent holds no data.
+ * Every partition is listed: a day that is absent holds no data. The partitions
+ * of a day are its customer buckets (bucket(N, customer_id)); their count lets
+ * AthenaLake estimate a scan restricted to a few customers.
  *
  * Every lake query asks for an estimate first, so answers are cached per day (a
  * day without data too): a request whose days are all known runs no extra Athena
@@ -84,12 +86,20 @@ export class IcebergPartitionStats implements CompletePartitionStatsSource {
       const relation = raw(`${quoteIdent(database)}.${quoteIdent(`${table}$partitions`)}`);
       const result = await this.engine.query({
         label: 'lake.partitionStats',
-        sql: sql`SELECT "partition".day AS day, SUM(record_count) AS record_count, SUM(file_count) AS file_count, SUM(total_size) AS total_size FROM ${relation} WHERE "partition".day BETWEEN ${p.date(from)} AND ${p.date(to)} GROUP BY 1 ORDER BY 1`,
+        sql: sql`SELECT "partition".day AS day, COUNT(*) AS partitions, SUM(record_count) AS record_count, SUM(file_count) AS file_count, SUM(total_size) AS total_size FROM ${relation} WHERE "partition".day BETWEEN ${p.date(from)} AND ${p.date(to)} GROUP BY 1 ORDER BY 1`,
       });
       const byDay = new Map<Day, DetailedDayStats>();
       for (const row of result.rows) {
         const day = String(row.day);
-        byDay.set(day, { day, bytes: Number(row.total_size ?? 0), rows: Number(row.record_count ?? 0), files: Number(row.file_count ?? 0), hasStats: true });
+        byDay.set(day, {
+          day,
+          bytes: Number(row.total_size ?? 0),
+          rows: Number(row.record_count ?? 0),
+          files: Number(row.file_count ?? 0),
+          // Partitions of the day: its customer buckets holding data (1 for a table partitioned by day only).
+          buckets: Number(row.partitions ?? 1),
+          hasStats: true,
+        });
       }
       const out: DayMap = new Map();
       const recentFrom = addDays(today(this.now()), -1);

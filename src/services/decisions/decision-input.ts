@@ -1,21 +1,10 @@
 import { badInput } from '../../errors/app-error';
-import type { CheckResult, DecisionKind, DecisionOutcome, DecisionRecord } from '../../ports/decision-store';
+import type { DecisionCheck, DecisionRecord } from '../../ports/decision-store';
 import { identifier, text } from '../validation';
 
-/** A decision as a producer sends it (the mutation's input, without GraphQL). */
-export interface DecisionInput {
-  id: string;
-  transactionId: string;
-  customerId: string;
-  decidedAt: string;
-  outcome: DecisionOutcome;
-  kind: DecisionKind;
-  policy: string;
-  policyVersion: string;
-  riskScore: number;
-  amount: { value: string; currency: string };
-  checks: Array<{ name: string; result: CheckResult; score?: number | null; latencyMs?: number | null }>;
-  schemaVersion: number;
+/** A decision as a producer sends it (the mutation's input, without GraphQL): checks' score and latency may be left out. */
+export interface DecisionInput extends Omit<DecisionRecord, 'checks'> {
+  checks: Array<Pick<DecisionCheck, 'name' | 'result'> & Partial<Pick<DecisionCheck, 'score' | 'latencyMs'>>>;
 }
 
 const DECIMAL = /^(0|[1-9]\d{0,17})(\.\d{1,6})?$/;

@@ -1,23 +1,12 @@
-import type { EventColumn } from '../../ports/lake';
+import { EVENT_COLUMNS, type EventColumn } from '../../ports/lake';
 import { join, p, raw, sql, type SqlFragment } from '../../ports/sql';
 import type { DayRange } from '../../util/days';
 
-/**
- * SQL for the events domain, in the subset DuckDB, Trino (Athena) and Redshift share.
- * Relations come from the Lake / Warehouse ports; every value is a parameter.
- */
-export const EVENT_PAGE_COLUMNS: readonly EventColumn[] = [
-  'event_id',
-  'occurred_at',
-  'day',
-  'customer_id',
-  'customer_type',
-  'event_type',
-  'source',
-  'region',
-  'severity',
-  'attributes',
-];
+// SQL for the events domain, in the subset DuckDB, Trino (Athena) and Redshift
+// share. Relations come from the Lake / Warehouse ports; every value is a parameter.
+
+/** Every column of the events table: an events page selects them all. */
+export const EVENT_PAGE_COLUMNS: readonly EventColumn[] = EVENT_COLUMNS;
 
 export interface EventConditions {
   range: DayRange;

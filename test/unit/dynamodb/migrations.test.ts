@@ -44,8 +44,8 @@ afterAll(async () => {
 describe('DynamoDB migrations', () => {
   it('loads the numbered files in order with logical table names', () => {
     const migrations = loadDynamoMigrations();
-    expect(migrations.map((m) => m.id)).toEqual(['001_decisions', '002_query_ledger']);
-    expect(migrations.map((m) => m.logicalTable)).toEqual(['decisions', 'query_ledger']);
+    expect(migrations.map((m) => m.id)).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests']);
+    expect(migrations.map((m) => m.logicalTable)).toEqual(['decisions', 'query_ledger', 'deletion_requests']);
     expect(migrations[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -56,12 +56,14 @@ describe('DynamoDB migrations', () => {
     expect(before.pending).toEqual([
       { id: '001_decisions', table: tables.decisionsTable },
       { id: '002_query_ledger', table: tables.queryLedgerTable },
+      { id: '003_deletion_requests', table: tables.deletionLedgerTable },
     ]);
 
     const report = await migrateDynamo(clients, tables);
     expect(report.applied.map((a) => [a.id, a.table, a.outcome])).toEqual([
       ['001_decisions', tables.decisionsTable, 'created'],
       ['002_query_ledger', tables.queryLedgerTable, 'created'],
+      ['003_deletion_requests', tables.deletionLedgerTable, 'created'],
     ]);
     expect(report.alreadyApplied).toEqual([]);
 
@@ -81,12 +83,13 @@ describe('DynamoDB migrations', () => {
     await migrateDynamo(clients, tables);
     const second = await migrateDynamo(clients, tables);
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual(['001_decisions', '002_query_ledger']);
+    expect(second.alreadyApplied).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests']);
     const status = await dynamoMigrationStatus(clients, tables);
     expect(status.pending).toEqual([]);
     expect(status.applied.map((a) => [a.id, a.outcome, a.changed])).toEqual([
       ['001_decisions', 'created', undefined],
       ['002_query_ledger', 'created', undefined],
+      ['003_deletion_requests', 'created', undefined],
     ]);
     expect(Date.parse(status.applied[0]!.appliedAt)).not.toBeNaN();
   });
@@ -94,7 +97,7 @@ describe('DynamoDB migrations', () => {
   it('survives two runs at once (two processes starting together)', async () => {
     const tables = names();
     const [a, b] = await Promise.all([migrateDynamo(clients, tables), migrateDynamo(clients, tables)]);
-    expect([...a.applied, ...b.applied].map((m) => m.id).sort()).toEqual(expect.arrayContaining(['001_decisions', '002_query_ledger']));
+    expect([...a.applied, ...b.applied].map((m) => m.id).sort()).toEqual(expect.arrayContaining(['001_decisions', '002_query_ledger', '003_deletion_requests']));
     expect((await dynamoMigrationStatus(clients, tables)).pending).toEqual([]);
   });
 
@@ -106,6 +109,7 @@ describe('DynamoDB migrations', () => {
     expect(report.applied.map((a) => [a.id, a.outcome])).toEqual([
       ['001_decisions', 'created'],
       ['002_query_ledger', 'adopted'],
+      ['003_deletion_requests', 'created'],
     ]);
   });
 
@@ -142,16 +146,11 @@ describe('DynamoDB migrations', () => {
   it('applies a new numbered file on the next run only', async () => {
     const tables = names();
     const dir = copyMigrations();
+    const added = path.join(dir, '003_deletion_requests.json');
+    const content = readFileSync(added, 'utf8');
+    rmSync(added);
     await migrateDynamo(clients, tables, { dir });
-    writeFileSync(
-      path.join(dir, '003_deletion_requests.json'),
-      JSON.stringify({
-        TableName: 'deletion_requests',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    writeFileSync(added, content);
     const report = await migrateDynamo(clients, tables, { dir });
     expect(report.applied.map((a) => [a.id, a.table])).toEqual([['003_deletion_requests', tables.deletionLedgerTable]]);
     expect(report.alreadyApplied).toEqual(['001_decisions', '002_query_ledger']);
