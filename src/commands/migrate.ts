@@ -12,7 +12,8 @@ import { loadConfig } from '../config/config';
  * DynamoDB migrations table).
  */
 export async function migrate(target: 'embedded' | 'aws', statusOnly: boolean): Promise<number> {
-  const config = loadConfig();
+  // --target aws means the AWS stores, whatever LAKEGATE_MODE says (per-domain settings still apply).
+  const config = loadConfig(target === 'aws' ? { ...process.env, LAKEGATE_MODE: 'aws' } : process.env);
   const tables = config.aws.dynamodb;
   if (target === 'embedded') {
     const dynamo = await startEmbeddedDynamo({ dataDir: config.embedded.dataDir });

@@ -153,10 +153,13 @@ async function runStep(store: ErasureStore, group: Work[], resuming: boolean, de
       const before = w.targets.get(store.store)!;
       const erased = outcome.subjects.get(w.subject) ?? emptyErasure();
       const base = baseline.get(w.record.id) ?? 0;
+      // Counted so far: what an earlier run deleted for sure (it completed, or waits to resume), or only what
+      // was found before an interrupted run (which this run may have deleted in part).
+      const confirmed = resuming || before.completedAt !== null;
       await persist(deps, w, {
         store: store.store,
         status: outcome.resumeAt ? 'RUNNING' : 'COMPLETED',
-        recordsDeleted: resuming ? base + erased.recordsDeleted : Math.max(base, erased.recordsDeleted),
+        recordsDeleted: confirmed ? base + erased.recordsDeleted : Math.max(base, erased.recordsDeleted),
         filesRewritten: before.filesRewritten + erased.filesRewritten,
         bytesRewritten: before.bytesRewritten + erased.bytesRewritten,
         error: null,
@@ -178,7 +181,7 @@ async function runStep(store: ErasureStore, group: Work[], resuming: boolean, de
       if (!deps.holds(w.record.id)) continue;
       const before = w.targets.get(store.store)!;
       w.failures.push(`${store.store}: ${message}`);
-      await persist(deps, w, { ...before, status: 'FAILED', error: message, startedAt: before.startedAt ?? startedAt, resumeAt: null });
+      await persist(deps, w, { ...before, status: 'FAILED', error: message, startedAt: before.startedAt ?? startedAt });
     }
   }
 }
@@ -227,8 +230,8 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
       const message = `verification found ${n} record(s) of the subject left`;
       w.failures.push(`${store}: ${message}`);
       const before = w.targets.get(store)!;
-      // Back to FAILED with the count it had: the retry runs the step again.
-      await persist(deps, w, { ...before, status: 'FAILED', error: message, completedAt: null });
+      // FAILED, keeping its count and completedAt (what it deleted is confirmed): the retry runs the step again and adds.
+      await persist(deps, w, { ...before, status: 'FAILED', error: message });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -30,6 +31,9 @@ export class RequestAbort {
   get signal(): AbortSignal {
     if (this.controller) return this.controller.signal;
     const controller = new AbortController();
+    // Every backend call of the request listens on this signal (DataLoader batches,
+    // ledger reads in parallel); many listeners are expected, not a leak.
+    setMaxListeners(1000, controller.signal);
     this.controller = controller;
     // Asked for after the answer: nothing is left to cancel.
     if (this.disposed) return controller.signal;

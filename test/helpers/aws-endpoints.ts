@@ -84,11 +84,12 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
     const content = await glueContentOf(options.catalogFrom ?? workDir, options.jobRunsWindow ?? ALL_RUNS, region);
     const warehouseFile = path.join(workDir, 'warehouse.duckdb');
     const starters = {
-      glue: (port: number) => startGlueEmulator(endpoints?.glue.content ?? content, { port }),
+      // A restarted Glue serves what the previous one held (tests may change `content`).
+      glue: (port: number) => startGlueEmulator(self?.glue.content ?? content, { port }),
       athena: (port: number) => startAthenaEmulator({ ...options.athena, dataDir: workDir, port }),
       redshift: (port: number) => startRedshiftDataEmulator({ ...options.redshift, duckdbPath: warehouseFile, port }),
     };
-    let endpoints: AwsEndpoints | undefined;
+    let self: AwsEndpoints | undefined;
     const glue = await starters.glue(options.ports?.glue ?? 0);
     running.set('glue', glue);
     const athena = await starters.athena(options.ports?.athena ?? 0);
@@ -99,7 +100,7 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
     running.set('dynamodb', dynamo);
     const ports = { glue: glue.port, athena: portOf(athena.endpoint), redshift: portOf(redshift.endpoint) };
 
-    endpoints = {
+    const endpoints: AwsEndpoints = {
       workDir,
       athena,
       redshift,
@@ -112,12 +113,13 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
       },
       async start(name) {
         if (running.has(name)) return;
-        const next = await starters[name](ports[name]);
-        running.set(name, next);
-        (endpoints as unknown as Record<RestartableEndpoint, unknown>)[name] = next;
+        if (name === 'athena') running.set(name, (endpoints.athena = await starters.athena(ports.athena)));
+        else if (name === 'redshift') running.set(name, (endpoints.redshift = await starters.redshift(ports.redshift)));
+        else running.set(name, (endpoints.glue = await starters.glue(ports.glue)));
       },
       close,
     };
+    self = endpoints;
     return endpoints;
   } catch (error) {
     await close();

@@ -195,3 +195,28 @@ test('20 concurrent identical mutations: one request, executed once', async () =
   expect(listed.body.data.deletionRequests.edges.map((e: any) => e.node.id)).toContain(id);
   expect(listed.body.data.deletionRequests.totalCount).toBe(2);
 });
+
+test('with Redis down the cache step fails (the request is FAILED naming the cache) and the retry completes once Redis is back', async () => {
+  const subject = await pickSubject();
+  await redis.kill();
+  let id = '';
+  try {
+    const requested = await t.gql(REQUEST, { input: { customerId: subject, idempotencyKey: 'redis-down' } }, { key: TEST_KEYS.gdpr });
+    expect(requested.body.errors).toBeUndefined();
+    id = requested.body.data.requestDeletion.id;
+    const failed = await waitForStatus(id, 'FAILED');
+    expect(failed.lastError).toMatch(/^cache: /);
+    expect(failed.nextAttemptAt).not.toBeNull();
+    expect(failed.verifiedAt).toBeNull();
+    const byStore = Object.fromEntries(failed.targets.map((x: any) => [x.store, x.status]));
+    expect(byStore).toEqual({ decisions: 'COMPLETED', lake: 'COMPLETED', warehouse: 'COMPLETED', cache: 'FAILED' });
+    expect(failed.lastError).not.toContain(subject);
+  } finally {
+    await redis.start();
+  }
+  const done = await waitForStatus(id, 'COMPLETED');
+  expect(done.attempts).toBeGreaterThanOrEqual(2);
+  expect(done.lastError).toBeNull();
+  expect(done.targets.every((x: any) => x.status === 'COMPLETED')).toBe(true);
+  expect((await perCustomerCounts()).has(subject)).toBe(false);
+});

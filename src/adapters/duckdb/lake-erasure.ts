@@ -46,7 +46,8 @@ const FILES_PER_QUERY = 400;
  *      same directory (a name readers never list: it does not end in .parquet);
  *   2. check rows before - rows written = the subjects' rows found in it (else the
  *      copy is dropped and the file left as it was);
- *   3. fsync the copy, rename it over the original (atomic), fsync the directory.
+ *   3. fdatasync the copy, rename it over the original (atomic); once all files are
+ *      swapped, fsync each directory (the step reports success only after that).
  *
  * Readers therefore see either the old or the new file, never a partial one; a
  * crash leaves at worst a temporary file, removed by recover(), and files already
@@ -97,8 +98,14 @@ export class DuckDbLakeErasure implements ErasureStore {
     if (affected.length === 0) return outcome;
     const rowsBefore = await this.rowCounts(affected, context.signal);
 
+    // Rewrites run `concurrency` at a time; each finished copy is synced and swapped in the
+    // background (syncing waits on the disk, not on DuckDB) while the next rewrite runs.
+    // Directories are synced once each, after their files were swapped.
     let next = 0;
     let failure: { error: unknown } | undefined;
+    const finishing = new Set<Promise<void>>();
+    const directories = new Set<string>();
+    const maxFinishing = this.concurrency * 2;
     const worker = async () => {
       while (!failure && next < affected.length) {
         const index = next++;
@@ -106,17 +113,27 @@ export class DuckDbLakeErasure implements ErasureStore {
         try {
           context.signal?.throwIfAborted();
           const perSubject = hits.get(file.path)!;
-          const bytes = await this.rewrite(file, perSubject, rowsBefore.get(file.path) ?? 0, index, affected.length, context.signal);
-          outcome.totals.filesRewritten += 1;
-          outcome.totals.bytesRewritten += bytes;
-          for (const [customerId, n] of perSubject) {
-            const entry: SubjectErasure = outcome.subjects.get(customerId) ?? emptyErasure();
-            entry.recordsDeleted += n;
-            entry.filesRewritten += 1;
-            entry.bytesRewritten += bytes;
-            outcome.subjects.set(customerId, entry);
-            outcome.totals.recordsDeleted += n;
-          }
+          const temporary = await this.rewrite(file, perSubject, rowsBefore.get(file.path) ?? 0, context.signal);
+          const finish = this.swap(file, temporary, index, affected.length, context.signal)
+            .then((bytes) => {
+              directories.add(path.dirname(file.path));
+              outcome.totals.filesRewritten += 1;
+              outcome.totals.bytesRewritten += bytes;
+              for (const [customerId, n] of perSubject) {
+                const entry: SubjectErasure = outcome.subjects.get(customerId) ?? emptyErasure();
+                entry.recordsDeleted += n;
+                entry.filesRewritten += 1;
+                entry.bytesRewritten += bytes;
+                outcome.subjects.set(customerId, entry);
+                outcome.totals.recordsDeleted += n;
+              }
+            })
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => finishing.delete(finish));
+          finishing.add(finish);
+          while (finishing.size >= maxFinishing) await Promise.race(finishing);
         } catch (error) {
           failure ??= { error };
         }
@@ -124,6 +141,8 @@ export class DuckDbLakeErasure implements ErasureStore {
     };
     try {
       await Promise.all(Array.from({ length: Math.min(this.concurrency, affected.length) }, worker));
+      await Promise.all(finishing);
+      for (const dir of directories) await fsyncPath(dir, 'full');
     } finally {
       // Sizes and footers changed (names did not): readers pick up the new files.
       await this.lake.refresh();
@@ -180,11 +199,10 @@ export class DuckDbLakeErasure implements ErasureStore {
     return counts;
   }
 
-  /** Rewrites one file without `remove`'s subjects; returns the new file's size. */
-  private async rewrite(file: LakeFile, remove: Map<string, number>, rowsBefore: number, index: number, files: number, signal?: AbortSignal): Promise<number> {
+  /** Writes `file` without `remove`'s subjects to a temporary copy next to it, checked; returns the copy's path. */
+  private async rewrite(file: LakeFile, remove: Map<string, number>, rowsBefore: number, signal?: AbortSignal): Promise<string> {
     const temporary = `${file.path}.gdpr-${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
     const expected = [...remove.values()].reduce((a, b) => a + b, 0);
-    let swapped = false;
     try {
       // Rows without a customer id are never a subject's: NOT IN alone would drop them.
       const result = await this.lake.engine.query({
@@ -205,12 +223,22 @@ export class DuckDbLakeErasure implements ErasureStore {
           { details: { backend: 'duckdb' } },
         );
       }
-      await fsyncPath(temporary);
+      return temporary;
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Syncs the checked copy and renames it over the original (atomic); returns the new file's size. */
+  private async swap(file: LakeFile, temporary: string, index: number, files: number, signal?: AbortSignal): Promise<number> {
+    let swapped = false;
+    try {
+      await fsyncPath(temporary, 'data');
       await this.options.beforeSwap?.({ file: file.path, temporary, index, files });
       signal?.throwIfAborted();
       await rename(temporary, file.path);
       swapped = true;
-      await fsyncPath(path.dirname(file.path));
       return (await stat(file.path)).size;
     } finally {
       if (!swapped) await rm(temporary, { force: true }).catch(() => undefined);
@@ -218,11 +246,12 @@ export class DuckDbLakeErasure implements ErasureStore {
   }
 }
 
-/** Flushes a file (or a directory entry) to stable storage. */
-async function fsyncPath(target: string): Promise<void> {
+/** Flushes a file's data ('data': fdatasync, enough for a new file's contents and size) or everything ('full': fsync, for directories). */
+async function fsyncPath(target: string, what: 'data' | 'full'): Promise<void> {
   const handle = await open(target, 'r');
   try {
-    await handle.sync();
+    if (what === 'data') await handle.datasync();
+    else await handle.sync();
   } finally {
     await handle.close();
   }

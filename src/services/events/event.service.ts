@@ -1,7 +1,7 @@
 import type { CachedReader } from '../../cache/cached-reader';
 import type { LimitsConfig } from '../../config/config';
 import { AppError, ErrorCode, tooExpensive } from '../../errors/app-error';
-import type { Lake, Warehouse } from '../../ports/lake';
+import type { EventColumn, Lake, Warehouse } from '../../ports/lake';
 import type { SqlRow } from '../../ports/sql-engine';
 import type { Day, DayRange } from '../../util/days';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
@@ -117,8 +117,8 @@ export class EventService {
   }
 
   /** Refuses a lake scan above LAKEGATE_MAX_SCAN_BYTES before it runs. */
-  private async admit(range: DayRange, customerIds?: string[]) {
-    const scan = await this.lake.scanEvents(range, { customerIds, columns: EVENT_PAGE_COLUMNS });
+  private async admit(range: DayRange, customerIds?: string[], columns: readonly EventColumn[] = EVENT_PAGE_COLUMNS) {
+    const scan = await this.lake.scanEvents(range, { customerIds, columns });
     if (scan.estimatedBytes > this.limits.maxScanBytes) {
       throw tooExpensive(
         `this query would scan about ${formatBytes(scan.estimatedBytes)} of the lake, more than the ${formatBytes(this.limits.maxScanBytes)} allowed (LAKEGATE_MAX_SCAN_BYTES); narrow the date range or filter by customerId`,
@@ -174,7 +174,7 @@ export class EventService {
     return this.cache.read(
       { domain: 'lake', label: 'events.count', args: conditions, scope: 'all', datasets: ['lake.events'] },
       async () => {
-        const scan = await this.lake.scanEvents(conditions.range, { customerIds, columns: ['customer_id', 'customer_type', 'event_type'] });
+        const scan = await this.admit(conditions.range, customerIds, ['customer_id', 'customer_type', 'event_type']);
         if (scan.partitions === 0) return 0;
         const result = await this.lake.engine.query({
           label: 'events.count',
