@@ -6,11 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli.js');
+// LAKEGATE_BENCH_CLI: another build of the server to measure (e.g. a copy of dist/ while dist/ is rebuilt).
+export const CLI = process.env.LAKEGATE_BENCH_CLI ? path.resolve(process.env.LAKEGATE_BENCH_CLI) : path.join(ROOT, 'dist/src/cli.js');
 
 /** The benchmarks run the built server (dist/): say how to build it when it is missing. */
 export function assertBuilt() {
-  if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/src/main.js'))) {
+  if (!existsSync(CLI)) {
     throw new Error(`dist/ is missing: run \`npm run build\` (or \`node src/build.mjs --server-only\`) in ${ROOT} first`);
   }
 }

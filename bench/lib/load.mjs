@@ -17,7 +17,7 @@ export function runLoad({ url, body, headers, connections, duration, expect }) {
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
       const result = JSON.parse(out.trim().split('\n').pop());
-      if (result.errors > 0 || result.non2xx > 0 || result.wrong > 0 || result.requests === 0) {
+      if (result.errors > 0 || result.non2xx > 0 || result.wrong > 0 || result.requests === 0 || (expect && result.checked === 0)) {
         return reject(new Error(`load on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.wrong}/${result.checked} wrong answers ${result.sample}`));
       }
       resolve(result);

@@ -2,10 +2,12 @@
 // HTTP framework and integration lakegate uses), SDL type definitions and one plain
 // resolver answering a constant. No plugins, no context, no auth, no logging.
 // Usage: node bench/lib/minimal-apollo-server.mjs SPEC.json
-//   SPEC.json: { "typeDefs": "...", "rootField": "eventStats", "data": <the answer> }
+//   SPEC.json: { "typeDefs": "...", "rootField": "eventStats", "data": <the answer>,
+//                "cacheControl": false (optional: Apollo's cache-control plugin off, as lakegate has it) }
 // Prints "READY <port>" once listening; stops on SIGTERM.
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify from 'fastify';
 
@@ -16,7 +18,7 @@ const fastify = Fastify();
 const apollo = new ApolloServer({
   typeDefs: spec.typeDefs,
   resolvers: { Query: { [spec.rootField]: () => data } },
-  plugins: [fastifyApolloDrainPlugin(fastify)],
+  plugins: [fastifyApolloDrainPlugin(fastify), ...(spec.cacheControl === false ? [ApolloServerPluginCacheControlDisabled()] : [])],
 });
 await apollo.start();
 await fastify.register(fastifyApollo(apollo));

@@ -122,10 +122,10 @@ export async function waitIdle(pid, timeoutMs = 120_000) {
  * The minimal Apollo Server 5 on Fastify (bench/lib/minimal-apollo-server.mjs):
  * `typeDefs` and a constant `data` answered by plain resolvers.
  */
-export async function startMinimalApollo({ typeDefs, rootField, data, name = 'minimal-apollo', nodeArgs = [] }) {
+export async function startMinimalApollo({ typeDefs, rootField, data, cacheControl = true, name = 'minimal-apollo', nodeArgs = [] }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bench-minimal-'));
   const specFile = path.join(dir, 'spec.json');
-  writeFileSync(specFile, JSON.stringify({ typeDefs, rootField, data }));
+  writeFileSync(specFile, JSON.stringify({ typeDefs, rootField, data, cacheControl }));
   const child = track(
     spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bench/lib/minimal-apollo-server.mjs'), specFile], {
       cwd: ROOT,

@@ -96,6 +96,7 @@ export async function runErasurePass(claimed: readonly DeletionRequestRecord[], 
   }
 
   for (const w of work) {
+    if (w.record.status === 'COMPLETED') continue; // settled by verify()
     if (!deps.holds(w.record.id)) {
       summary.interrupted++;
       continue;
@@ -110,7 +111,6 @@ export async function runErasurePass(claimed: readonly DeletionRequestRecord[], 
       deps.release(w.record.id);
       summary.waiting++;
     }
-    // Completed requests were settled by verify().
   }
   summary.completed = work.filter((w) => w.record.status === 'COMPLETED').length;
   deps.logger.info({ requests: claimed.length, subjects: subjects.length, ...summary }, 'gdpr: erasure pass done');
@@ -195,7 +195,13 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
   if (group.length === 0) return;
   const leftovers = new Map<string, Map<string, number>>(); // request id -> store -> records
   const check = async (store: ErasureStore, items: Work[]) => {
-    const found = await store.find(items.map((w) => w.subject), deps.signal);
+    let found: Map<string, number>;
+    try {
+      found = await store.find(items.map((w) => w.subject), deps.signal);
+    } catch (error) {
+      if (deps.signal.aborted) throw error;
+      throw new VerificationError(store.store, error);
+    }
     for (const w of items) {
       const n = found.get(w.subject) ?? 0;
       const perStore = leftovers.get(w.record.id) ?? new Map<string, number>();
@@ -204,14 +210,23 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
       leftovers.set(w.record.id, perStore);
     }
   };
-  for (const store of deps.stores) await check(store, group);
-  const suspicious = group.filter((w) => (leftovers.get(w.record.id)?.size ?? 0) > 0);
-  if (suspicious.length > 0) {
-    await sleep(deps.verifyRecheckMs, deps.signal);
-    for (const store of deps.stores) {
-      const again = suspicious.filter((w) => leftovers.get(w.record.id)!.has(store.store));
-      if (again.length > 0) await check(store, again);
+  try {
+    for (const store of deps.stores) await check(store, group);
+    const suspicious = group.filter((w) => (leftovers.get(w.record.id)?.size ?? 0) > 0);
+    if (suspicious.length > 0) {
+      await sleep(deps.verifyRecheckMs, deps.signal);
+      for (const store of deps.stores) {
+        const again = suspicious.filter((w) => leftovers.get(w.record.id)!.has(store.store));
+        if (again.length > 0) await check(store, again);
+      }
     }
+  } catch (error) {
+    if (deps.signal.aborted) throw error;
+    // A store could not be asked: not verified; the retry verifies again (its steps are done).
+    const store = error instanceof VerificationError ? error.store : 'verification';
+    const message = redactSubjects(errorMessage(error instanceof VerificationError ? error.cause : error), group.map((w) => w.subject));
+    for (const w of group) w.failures.push(`${store}: verification could not run: ${message}`);
+    return;
   }
 
   const now = new Date(deps.clock()).toISOString();
@@ -263,6 +278,15 @@ async function giveBack(deps: ErasurePassDeps, w: Work): Promise<void> {
     deps.logger.warn({ err: error, requestId: w.record.id }, 'gdpr: could not give a lease back; it expires on its own');
   }
   deps.release(w.record.id);
+}
+
+class VerificationError extends Error {
+  constructor(
+    readonly store: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${store}: verification could not run`);
+  }
 }
 
 function errorMessage(error: unknown): string {

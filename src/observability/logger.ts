@@ -7,7 +7,7 @@ export type { Logger };
  * redacted wherever they appear; the request id is added per request by the
  * HTTP layer (child loggers).
  */
-export function createLogger(level: string = process.env.LAKEGATE_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string = process.env.LAKEGATE_LOG_LEVEL ?? 'info', destination: pino.DestinationStream = bufferedStdout()): Logger {
   return pino(
     {
       level,
@@ -21,6 +21,30 @@ export function createLogger(level: string = process.env.LAKEGATE_LOG_LEVEL ?? '
     },
     destination,
   );
+}
+
+let stdout: pino.DestinationStream | undefined;
+
+/**
+ * stdout, written in 4 KiB chunks (or every 200 ms) instead of one write per line:
+ * one log line per request is otherwise a measurable share of a cached answer.
+ * Flushed synchronously when the process exits, so lines are not lost on a
+ * normal or error exit.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  if (stdout) return stdout;
+  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  const flush = () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // not ready yet (nothing written): nothing to flush
+    }
+  };
+  setInterval(() => destination.flush(), 200).unref();
+  process.once('exit', flush);
+  stdout = destination;
+  return destination;
 }
 
 /** A logger for code that runs before configuration is read, and for tests. */

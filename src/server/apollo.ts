@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
 import type { RequestContext } from '../context/request-context';
@@ -15,6 +15,12 @@ import { requestLogPlugin } from './plugins/request-log.plugin';
  * Apollo Server with lakegate's plugins. Limits run before execution; errors leave
  * through formatError only; the landing page is off (GraphiQL is served from our
  * own bundle by the HTTP layer).
+ *
+ * Apollo's cache-control plugin is off: lakegate gives no @cacheControl hints (its
+ * cache is on the server, src/cache), so the plugin only ever answered
+ * `cache-control: no-store`, which the HTTP layer now sets itself; and its
+ * per-field hook made Apollo wrap every field resolver, a cost paid for each
+ * field of each answer (bench/cache-vs-constant.mjs).
  */
 export function createApolloServer(schema: GraphQLSchema, config: Config, logger: Logger, extraPlugins: ApolloServerPlugin<RequestContext>[] = []): ApolloServer<RequestContext> {
   const armor = armorProtection(config.limits, config.server.production);
@@ -38,6 +44,7 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
     },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       argumentErrorsPlugin(),
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
       costExtensionPlugin(),

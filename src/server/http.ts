@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import type { Principal } from '../auth/principal';
 import type { Config } from '../config/config';
-import { createLoaders, type RequestContext } from '../context/request-context';
+import { createLoaders, type RequestContext, type RequestLoaders } from '../context/request-context';
 import { isAppError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import { metricsRegistry } from '../observability/metrics';
@@ -18,7 +18,7 @@ import { RequestAbort } from './request-abort';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    lakegate?: { scope: QueryScope; signal: AbortSignal };
+    lakegate?: { scope: QueryScope; abort: RequestAbort };
   }
 }
 
@@ -48,13 +48,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback hooks, not async ones: they run on every request, and a promise per hook is measurable.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.url.startsWith('/graphql') && req.method !== 'GET') return; // logged per operation
-    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'http request');
+  app.addHook('onResponse', (req, reply, done) => {
+    // GraphQL POSTs are logged per operation (request-log plugin).
+    if (!(req.url.startsWith('/graphql') && req.method !== 'GET')) {
+      req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'http request');
+    }
+    done();
   });
   app.setErrorHandler(async (error: Error & { statusCode?: number }, req, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -77,21 +82,14 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
     context: async (request) => {
       const state = request.lakegate!;
       const principal = authenticate(options.authenticator, request);
-      return {
-        requestId: request.id,
-        principal,
-        logger: request.log as unknown as Logger,
-        scope: state.scope,
-        get signal() {
-          return state.signal;
-        },
-        loaders: createLoaders(options.services, principal),
-      };
+      return new HttpRequestContext(request.id, principal, request.log as unknown as Logger, state.scope, () => createLoaders(options.services, principal), state.abort);
     },
   });
   const handler = apolloHandler as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   const timeoutMs = options.config.server.requestTimeoutMs;
   const run = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    // Answers are per caller and may hold personal data: never stored by HTTP caches.
+    reply.header('cache-control', 'no-store');
     // The abort signal is made on first use (see RequestAbort): a cache hit needs none.
     const abort = new RequestAbort(request, reply, timeoutMs);
     const scope: QueryScope = {
@@ -102,12 +100,7 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
         return abort.signal;
       },
     };
-    request.lakegate = {
-      scope,
-      get signal() {
-        return abort.signal;
-      },
-    };
+    request.lakegate = { scope, abort };
     try {
       return await runInQueryScope(scope, () => handler.call(this, request, reply));
     } finally {
@@ -115,6 +108,34 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
     }
   };
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: run });
+}
+
+/**
+ * The context of one GraphQL request. A class, so that `signal` and `loaders` stay
+ * getters on the prototype: Apollo copies the context's own properties
+ * (Object.assign) before executing, which would run own getters for every request.
+ * The loaders are then memoized on the copy that the resolvers see.
+ */
+class HttpRequestContext implements RequestContext {
+  private madeLoaders: RequestLoaders | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly principal: Principal,
+    readonly logger: Logger,
+    readonly scope: QueryScope,
+    private readonly makeLoaders: () => RequestLoaders,
+    private readonly abort: RequestAbort,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Made on first use too: most operations resolve no customer or decision by key. */
+  get loaders(): RequestLoaders {
+    return (this.madeLoaders ??= this.makeLoaders());
+  }
 }
 
 function authenticate(authenticator: ApiKeyAuthenticator, request: FastifyRequest): Principal {

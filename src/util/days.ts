@@ -8,12 +8,20 @@ export type Day = string;
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
 
-/** True for a real calendar day in 'YYYY-MM-DD' form (rejects 2026-02-30). */
+/** True for a real calendar day in 'YYYY-MM-DD' form (rejects 2026-02-30). Arithmetic only: it runs for every Date value served. */
 export function isDay(value: string): boolean {
   const match = DAY_PATTERN.exec(value);
   if (!match) return false;
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return date.toISOString().slice(0, 10) === value;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  // Years before 100 are refused, as Date.UTC (which maps them to 19xx) would.
+  return year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 export function dayToEpochMs(day: Day): number {

@@ -139,7 +139,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       readiness.push({ name: 'athena', check: () => athena.engine.ping() });
     } else {
       lake = duckLake!;
-      lakeErasure = new DuckDbLakeErasure(duckLake!, dataDir, { concurrency: config.gdpr.rewriteConcurrency, beforeSwap: pauseBeforeSwap(config.gdpr.testPauseBeforeSwapMs, config.gdpr.testPauseFromFile, logger) });
+      lakeErasure = new DuckDbLakeErasure(duckLake!, database!, dataDir, { concurrency: config.gdpr.rewriteConcurrency, beforeSwap: pauseBeforeSwap(config.gdpr.testPauseBeforeSwapMs, config.gdpr.testPauseFromFile, logger) });
     }
 
     let warehouse: Warehouse;

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ErrorCode } from '../../errors/app-error';
+import { accountQuery, elapsedMs } from '../../observability/query-accounting';
 import { emptyErasure, type ErasureContext, type ErasureOutcome, type ErasureStore, type SubjectErasure } from '../../ports/erasure';
-import { p, raw, sql } from '../../ports/sql';
+import { join, p, raw, sql } from '../../ports/sql';
 import type { DayRange } from '../../util/days';
+import type { DuckDbDatabase } from './database';
 import type { DuckDbLake } from './lake';
 import type { LakeFile } from './lake-files';
 import { eventsDir, parseDayDirName } from './layout';
@@ -13,7 +15,7 @@ import { fileListLiteral, quoteSqlString } from './sql-literals';
 export interface SwapInfo {
   /** The lake file about to be replaced. */
   file: string;
-  /** The rewritten copy, complete and synced, under its temporary name. */
+  /** The rewritten copy, complete, checked and synced, under its temporary name. */
   temporary: string;
   /** 0-based position of this file in the pass. */
   index: number;
@@ -23,16 +25,32 @@ export interface SwapInfo {
 export interface DuckDbLakeErasureOptions {
   /** Files rewritten at once. Default 2. */
   concurrency?: number;
-  /** Called after a rewritten file is written and synced, before it replaces the original (test hook). */
+  /** Called after a rewritten file is written, checked and synced, before it replaces the original (test hook). */
   beforeSwap?: (info: SwapInfo) => Promise<void>;
-  /** Longest run of one rewrite statement. Default 10 minutes. */
+  /** Longest run of one statement. Default 10 minutes. */
   statementTimeoutMs?: number;
+  /**
+   * Rewritten copies that may wait to be checked, synced and swapped in while the
+   * next files are rewritten. Default 64.
+   */
+  maxPendingSwaps?: number;
+  /** Copies checked, synced and swapped together (one footer query, syncs sharing the disk's flushes). Default 32. */
+  swapBatch?: number;
 }
 
 const ALL_DAYS: DayRange = { from: '0001-01-01', to: '9999-12-31' };
 /** Rewritten files are written as `<file>.gdpr-<token>.tmp`: not *.parquet, so no reader lists them. */
 const TEMPORARY = /^bucket-\d+\.parquet\.gdpr-[A-Za-z0-9-]+\.tmp$/;
 const FILES_PER_QUERY = 400;
+/** An in-memory database of the DuckDB instance holding each pass's subject list (shared by its connections, never on disk). */
+const SUBJECTS_DB = 'lakegate_gdpr';
+
+interface Pending {
+  file: LakeFile;
+  temporary: string;
+  index: number;
+  perSubject: Map<string, number>;
+}
 
 /**
  * Erasure in the embedded lake: rewrite only the Parquet files that hold a subject.
@@ -42,29 +60,40 @@ const FILES_PER_QUERY = 400;
  * restricted to those files confirms which of them hold the subjects and how many
  * rows each; each such file is then rewritten once, for all the subjects it holds:
  *
- *   1. COPY the file without the subjects' rows to `<file>.gdpr-<token>.tmp` in the
- *      same directory (a name readers never list: it does not end in .parquet);
- *   2. check rows before - rows written = the subjects' rows found in it (else the
- *      copy is dropped and the file left as it was);
+ *   1. COPY the file, anti-joined with the pass's subjects, to
+ *      `<file>.gdpr-<token>.tmp` in the same directory (a name readers never list:
+ *      it does not end in .parquet);
+ *   2. check rows before - rows in the copy = the subjects' rows found in the file
+ *      (else the copy is dropped and the file left as it was);
  *   3. fdatasync the copy, rename it over the original (atomic); once all files are
  *      swapped, fsync each directory (the step reports success only after that).
  *
  * Readers therefore see either the old or the new file, never a partial one; a
- * crash leaves at worst a temporary file, removed by recover(), and files already
+ * crash leaves at worst temporary files, removed by recover(), and files already
  * swapped (a second erase() finds nothing left in them and skips them).
+ *
+ * The subject ids reach DuckDB once per pass, as typed parameters, into a table of
+ * an in-memory database of the instance; the per-file statements then name that
+ * table and carry no values (run without preparing: for thousands of small files
+ * the per-statement cost matters).
  */
 export class DuckDbLakeErasure implements ErasureStore {
   readonly store = 'lake' as const;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
+  private readonly maxPending: number;
+  private readonly swapBatch: number;
 
   constructor(
     private readonly lake: DuckDbLake,
+    private readonly database: DuckDbDatabase,
     private readonly dataDir: string,
     private readonly options: DuckDbLakeErasureOptions = {},
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.timeoutMs = options.statementTimeoutMs ?? 600_000;
+    this.maxPending = Math.max(1, options.maxPendingSwaps ?? 64);
+    this.swapBatch = Math.max(1, options.swapBatch ?? 32);
   }
 
   /** Removes temporary files a killed rewrite left behind (only one process owns an embedded data dir). */
@@ -83,72 +112,192 @@ export class DuckDbLakeErasure implements ErasureStore {
   async find(subjects: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (subjects.length === 0) return found;
-    for (const perSubject of (await this.locate(await this.candidates(subjects), subjects, signal)).values()) {
-      for (const [customerId, n] of perSubject) found.set(customerId, (found.get(customerId) ?? 0) + n);
-    }
+    await this.withSubjects(subjects, signal, async (table) => {
+      for (const perSubject of (await this.locate(await this.candidates(subjects), table, signal)).values()) {
+        for (const [customerId, n] of perSubject) found.set(customerId, (found.get(customerId) ?? 0) + n);
+      }
+    });
     return found;
   }
 
   async erase(subjects: readonly string[], context: ErasureContext = {}): Promise<ErasureOutcome> {
     const outcome: ErasureOutcome = { subjects: new Map(), totals: emptyErasure() };
     if (subjects.length === 0) return outcome;
-    const candidates = await this.candidates(subjects);
-    const hits = await this.locate(candidates, subjects, context.signal);
-    const affected = candidates.filter((f) => hits.has(f.path));
-    if (affected.length === 0) return outcome;
-    const rowsBefore = await this.rowCounts(affected, context.signal);
+    await this.withSubjects(subjects, context.signal, async (table) => {
+      const candidates = await this.candidates(subjects);
+      const hits = await this.locate(candidates, table, context.signal);
+      const affected = candidates.filter((f) => hits.has(f.path));
+      if (affected.length === 0) return;
+      const rowsBefore = await this.rowCounts(affected.map((f) => f.path), context.signal);
+      try {
+        await this.rewriteAll(affected, hits, rowsBefore, table, outcome, context.signal);
+      } finally {
+        // Sizes and footers changed (names did not): readers pick up the new files.
+        await this.lake.refresh();
+      }
+    });
+    return outcome;
+  }
 
-    // Rewrites run `concurrency` at a time; each finished copy is synced and swapped in the
-    // background (syncing waits on the disk, not on DuckDB) while the next rewrite runs.
-    // Directories are synced once each, after their files were swapped.
+  /**
+   * Rewrites run `concurrency` at a time; finished copies are checked, synced and
+   * swapped in batches in the background (that waits on the disk, not on DuckDB)
+   * while the next files are rewritten. Directories are synced once each at the end.
+   */
+  private async rewriteAll(
+    affected: readonly LakeFile[],
+    hits: Map<string, Map<string, number>>,
+    rowsBefore: Map<string, number>,
+    table: string,
+    outcome: ErasureOutcome,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     let next = 0;
     let failure: { error: unknown } | undefined;
-    const finishing = new Set<Promise<void>>();
+    const fail = (error: unknown) => (failure ??= { error });
+    const ready: Pending[] = [];
+    let inFlight = 0; // copies written and not yet swapped (or dropped)
     const directories = new Set<string>();
-    const maxFinishing = this.concurrency * 2;
+    let finishing: Promise<void> = Promise.resolve();
+    const waiting: Array<() => void> = [];
+    const settled = () => {
+      for (const resolve of waiting.splice(0)) resolve();
+    };
+
+    const finishBatch = async (batch: Pending[]) => {
+      try {
+        if (failure) throw failure.error;
+        await this.swapAll(batch, rowsBefore, affected.length, signal, (done, bytes) => {
+          directories.add(path.dirname(done.file.path));
+          outcome.totals.filesRewritten += 1;
+          outcome.totals.bytesRewritten += bytes;
+          for (const [customerId, n] of done.perSubject) {
+            const entry: SubjectErasure = outcome.subjects.get(customerId) ?? emptyErasure();
+            entry.recordsDeleted += n;
+            entry.filesRewritten += 1;
+            entry.bytesRewritten += bytes;
+            outcome.subjects.set(customerId, entry);
+            outcome.totals.recordsDeleted += n;
+          }
+        });
+      } catch (error) {
+        fail(error);
+        await Promise.all(batch.map((b) => rm(b.temporary, { force: true }).catch(() => undefined)));
+      } finally {
+        inFlight -= batch.length;
+        settled();
+      }
+    };
+    const flush = (all: boolean) => {
+      while (ready.length >= this.swapBatch || (all && ready.length > 0)) {
+        const batch = ready.splice(0, this.swapBatch);
+        finishing = finishing.then(() => finishBatch(batch));
+      }
+    };
+
     const worker = async () => {
       while (!failure && next < affected.length) {
+        while (inFlight >= this.maxPending && !failure) await new Promise<void>((resolve) => waiting.push(resolve));
+        if (failure) break;
         const index = next++;
         const file = affected[index]!;
+        const temporary = `${file.path}.gdpr-${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+        inFlight++;
         try {
-          context.signal?.throwIfAborted();
-          const perSubject = hits.get(file.path)!;
-          const temporary = await this.rewrite(file, perSubject, rowsBefore.get(file.path) ?? 0, context.signal);
-          const finish = this.swap(file, temporary, index, affected.length, context.signal)
-            .then((bytes) => {
-              directories.add(path.dirname(file.path));
-              outcome.totals.filesRewritten += 1;
-              outcome.totals.bytesRewritten += bytes;
-              for (const [customerId, n] of perSubject) {
-                const entry: SubjectErasure = outcome.subjects.get(customerId) ?? emptyErasure();
-                entry.recordsDeleted += n;
-                entry.filesRewritten += 1;
-                entry.bytesRewritten += bytes;
-                outcome.subjects.set(customerId, entry);
-                outcome.totals.recordsDeleted += n;
-              }
-            })
-            .catch((error: unknown) => {
-              failure ??= { error };
-            })
-            .finally(() => finishing.delete(finish));
-          finishing.add(finish);
-          while (finishing.size >= maxFinishing) await Promise.race(finishing);
+          signal?.throwIfAborted();
+          await this.rewrite(file, temporary, table, signal);
+          ready.push({ file, temporary, index, perSubject: hits.get(file.path)! });
+          flush(false);
         } catch (error) {
-          failure ??= { error };
+          inFlight--;
+          fail(error);
+          await rm(temporary, { force: true }).catch(() => undefined);
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, affected.length) }, worker));
-      await Promise.all(finishing);
-      for (const dir of directories) await fsyncPath(dir, 'full');
-    } finally {
-      // Sizes and footers changed (names did not): readers pick up the new files.
-      await this.lake.refresh();
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, affected.length) }, worker));
+    flush(true);
+    await finishing;
+    if (!failure) {
+      // Together: concurrent syncs share the disk's flushes.
+      await Promise.all([...directories].map((dir) => fsyncPath(dir, 'full'))).catch(fail);
     }
-    if (failure) throw failure.error;
-    return outcome;
+    // Aborted (lease lost, executor stopping): say so, whichever unit of work noticed first.
+    if (failure) throw signal?.aborted ? signal.reason : failure.error;
+  }
+
+  /** Writes `file` without the pass's subjects to `temporary` (a statement without values: see the class comment). */
+  private async rewrite(file: LakeFile, temporary: string, table: string, signal: AbortSignal | undefined): Promise<void> {
+    // An anti-join keeps every row whose customer is not a subject, rows without a customer id
+    // included (NOT IN would drop those), in file order (customer_id, occurred_at).
+    const text =
+      `COPY (SELECT e.* FROM read_parquet(${quoteSqlString(file.path)}, hive_partitioning = false) e ` +
+      `ANTI JOIN ${table} s ON e.customer_id = s.id) ` +
+      `TO ${quoteSqlString(temporary)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
+    const started = process.hrtime.bigint();
+    try {
+      await this.database.withSession(async (session) => {
+        const stop = () => session.interrupt();
+        const timer = setTimeout(stop, this.timeoutMs);
+        signal?.addEventListener('abort', stop, { once: true });
+        try {
+          signal?.throwIfAborted();
+          await session.exec(text);
+          signal?.throwIfAborted();
+        } finally {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', stop);
+        }
+      }, signal);
+    } finally {
+      accountQuery({ backend: 'duckdb', label: 'gdpr.lake.rewrite', ms: elapsedMs(started), bytesScanned: file.bytes, rows: 0, costUsd: 0, files: 1 });
+    }
+  }
+
+  /** Checks a batch of copies (row counts from their footers), syncs them together and swaps each in. */
+  private async swapAll(
+    batch: Pending[],
+    rowsBefore: Map<string, number>,
+    files: number,
+    signal: AbortSignal | undefined,
+    swapped: (p: Pending, bytes: number) => void,
+  ): Promise<void> {
+    const rowsAfter = await this.rowCounts(batch.map((b) => b.temporary), signal);
+    for (const b of batch) {
+      const removed = (rowsBefore.get(b.file.path) ?? 0) - (rowsAfter.get(b.temporary) ?? -1);
+      const expected = [...b.perSubject.values()].reduce((x, y) => x + y, 0);
+      if (removed !== expected) {
+        throw new AppError(
+          ErrorCode.INTERNAL_SERVER_ERROR,
+          `lake file ${path.relative(this.dataDir, b.file.path)}: the rewrite would remove ${removed} rows where the subjects have ${expected}; the file was left unchanged`,
+          { details: { backend: 'duckdb' } },
+        );
+      }
+    }
+    await Promise.all(batch.map((b) => fsyncPath(b.temporary, 'data')));
+    for (const b of batch) {
+      signal?.throwIfAborted();
+      await this.options.beforeSwap?.({ file: b.file.path, temporary: b.temporary, index: b.index, files });
+      signal?.throwIfAborted();
+      await rename(b.temporary, b.file.path);
+      swapped(b, (await stat(b.file.path)).size);
+    }
+  }
+
+  /** Runs `fn` with the subjects in a table of the instance's in-memory database; drops it afterwards. */
+  private async withSubjects<T>(subjects: readonly string[], signal: AbortSignal | undefined, fn: (table: string) => Promise<T>): Promise<T> {
+    const table = `${SUBJECTS_DB}.subjects_${process.pid}_${randomBytes(6).toString('hex')}`;
+    await this.database.exec(`ATTACH IF NOT EXISTS ':memory:' AS ${SUBJECTS_DB}`, signal);
+    await this.lake.engine.query({
+      label: 'gdpr.lake.subjects',
+      sql: sql`CREATE TABLE ${raw(table)} AS SELECT DISTINCT id FROM (VALUES ${join(subjects.map((id) => sql`(${p.str(id)})`), ', ')}) v(id)`,
+      signal,
+    });
+    try {
+      return await fn(table);
+    } finally {
+      await this.database.exec(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    }
   }
 
   /** The subjects' bucket files of every day partition. */
@@ -157,16 +306,15 @@ export class DuckDbLakeErasure implements ErasureStore {
   }
 
   /** file -> subject -> rows, for the candidate files that hold any subject. */
-  private async locate(files: readonly LakeFile[], subjects: readonly string[], signal?: AbortSignal): Promise<Map<string, Map<string, number>>> {
+  private async locate(files: readonly LakeFile[], table: string, signal?: AbortSignal): Promise<Map<string, Map<string, number>>> {
     const hits = new Map<string, Map<string, number>>();
-    const ids = p.list(subjects.map((id) => p.str(id)));
     for (let i = 0; i < files.length; i += FILES_PER_QUERY) {
       const batch = files.slice(i, i + FILES_PER_QUERY);
       const result = await this.lake.engine.query({
         label: 'gdpr.lake.locate',
-        sql: sql`SELECT filename AS file, customer_id, COUNT(*) AS n
-                 FROM read_parquet(${raw(fileListLiteral(batch.map((f) => f.path)))}, filename = true, hive_partitioning = false)
-                 WHERE customer_id IN ${ids}
+        sql: sql`SELECT e.filename AS file, e.customer_id, COUNT(*) AS n
+                 FROM read_parquet(${raw(fileListLiteral(batch.map((f) => f.path)))}, filename = true, hive_partitioning = false) e
+                 SEMI JOIN ${raw(table)} s ON e.customer_id = s.id
                  GROUP BY 1, 2`,
         signal,
         timeoutMs: this.timeoutMs,
@@ -184,65 +332,19 @@ export class DuckDbLakeErasure implements ErasureStore {
   }
 
   /** Rows per file from the Parquet footers. */
-  private async rowCounts(files: readonly LakeFile[], signal?: AbortSignal): Promise<Map<string, number>> {
+  private async rowCounts(files: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (let i = 0; i < files.length; i += FILES_PER_QUERY) {
       const batch = files.slice(i, i + FILES_PER_QUERY);
       const result = await this.lake.engine.query({
         label: 'gdpr.lake.rowCounts',
-        sql: sql`SELECT file_name, num_rows FROM parquet_file_metadata(${raw(fileListLiteral(batch.map((f) => f.path)))})`,
+        sql: sql`SELECT file_name, num_rows FROM parquet_file_metadata(${raw(fileListLiteral(batch))})`,
         signal,
         files: batch.length,
       });
       for (const row of result.rows) counts.set(String(row.file_name), Number(row.num_rows));
     }
     return counts;
-  }
-
-  /** Writes `file` without `remove`'s subjects to a temporary copy next to it, checked; returns the copy's path. */
-  private async rewrite(file: LakeFile, remove: Map<string, number>, rowsBefore: number, signal?: AbortSignal): Promise<string> {
-    const temporary = `${file.path}.gdpr-${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-    const expected = [...remove.values()].reduce((a, b) => a + b, 0);
-    try {
-      // Rows without a customer id are never a subject's: NOT IN alone would drop them.
-      const result = await this.lake.engine.query({
-        label: 'gdpr.lake.rewrite',
-        sql: sql`COPY (SELECT * FROM read_parquet(${raw(quoteSqlString(file.path))}, hive_partitioning = false)
-                       WHERE customer_id IS NULL OR customer_id NOT IN ${p.list([...remove.keys()].map((id) => p.str(id)))})
-                 TO ${raw(quoteSqlString(temporary))} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`,
-        signal,
-        timeoutMs: this.timeoutMs,
-        files: 1,
-        bytesHint: file.bytes,
-      });
-      const written = Number(result.rows[0]?.Count ?? -1);
-      if (rowsBefore - written !== expected) {
-        throw new AppError(
-          ErrorCode.INTERNAL_SERVER_ERROR,
-          `lake file ${path.relative(this.dataDir, file.path)}: the rewrite would remove ${rowsBefore - written} rows where the subjects have ${expected}; the file was left unchanged`,
-          { details: { backend: 'duckdb' } },
-        );
-      }
-      return temporary;
-    } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** Syncs the checked copy and renames it over the original (atomic); returns the new file's size. */
-  private async swap(file: LakeFile, temporary: string, index: number, files: number, signal?: AbortSignal): Promise<number> {
-    let swapped = false;
-    try {
-      await fsyncPath(temporary, 'data');
-      await this.options.beforeSwap?.({ file: file.path, temporary, index, files });
-      signal?.throwIfAborted();
-      await rename(temporary, file.path);
-      swapped = true;
-      return (await stat(file.path)).size;
-    } finally {
-      if (!swapped) await rm(temporary, { force: true }).catch(() => undefined);
-    }
   }
 }
 

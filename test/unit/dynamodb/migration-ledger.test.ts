@@ -1,6 +1,6 @@
 import { createDynamoClients, type DynamoClients } from '../../../src/adapters/dynamodb/client';
 import { DynamoMigrationLedger } from '../../../src/adapters/dynamodb/migration-ledger';
-import { dynamoMigrationStatus, migrateDynamo } from '../../../src/adapters/dynamodb/migrations';
+import { dynamoMigrationStatus, loadDynamoMigrations, migrateDynamo } from '../../../src/adapters/dynamodb/migrations';
 import { startDynalite, type TestDynamoServer } from '../../helpers/dynamodb-servers';
 
 let server: TestDynamoServer;
@@ -31,9 +31,11 @@ describe('DynamoMigrationLedger', () => {
     const tables = { decisionsTable: 'ml_decisions', queryLedgerTable: 'ml_ledger', deletionLedgerTable: 'ml_deletions', migrationsTable: 'ml_shared_migrations' };
     const ledger = new DynamoMigrationLedger(clients, tables.migrationsTable);
     await ledger.record('athena', '001_database');
-    await migrateDynamo(clients, tables);
+    const every = loadDynamoMigrations().map((m) => m.id);
+    expect(every).toEqual(expect.arrayContaining(['001_decisions', '002_query_ledger', '003_deletion_requests']));
+    expect((await migrateDynamo(clients, tables)).applied.map((a) => a.id)).toEqual(every);
     expect((await migrateDynamo(clients, tables)).applied).toEqual([]);
-    expect((await dynamoMigrationStatus(clients, tables)).applied.map((a) => a.id)).toEqual(['001_decisions', '002_query_ledger']);
+    expect((await dynamoMigrationStatus(clients, tables)).applied.map((a) => a.id)).toEqual(every);
     expect(await ledger.applied('athena')).toEqual(['001_database']);
   });
 });

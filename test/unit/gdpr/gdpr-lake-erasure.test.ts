@@ -67,7 +67,7 @@ test('a batch rewrites only the files holding its subjects, each once, and remov
     `SELECT DISTINCT filename AS file FROM read_parquet('${eventsDir()}/day=*/*.parquet', filename = true) WHERE customer_id IN ('${subjects.join("','")}')`,
   );
 
-  const erasure = new DuckDbLakeErasure(sql.lake, fx.dataDir, { concurrency: 2 });
+  const erasure = new DuckDbLakeErasure(sql.lake, sql.db, fx.dataDir, { concurrency: 2 });
   expect(await erasure.find(subjects)).toEqual(new Map(subjects.map((s) => [s, before.get(s)])));
   queries.length = 0;
   const outcome = await erasure.erase(subjects);
@@ -130,7 +130,7 @@ test('rows without a customer id in a subject file are kept (NOT IN alone would 
   const before = await counts();
   expect(before.get(null)).toBe(1);
 
-  const outcome = await new DuckDbLakeErasure(sql.lake, fx.dataDir).erase([subject!]);
+  const outcome = await new DuckDbLakeErasure(sql.lake, sql.db, fx.dataDir).erase([subject!]);
   expect(outcome.subjects.get(subject!)!.recordsDeleted).toBe(before.get(subject!));
   const after = await counts();
   expect(after.get(null)).toBe(1);
@@ -144,38 +144,50 @@ test('recover() removes what a killed rewrite left, and only that', async () => 
   writeFileSync(leftover, 'partial');
   writeFileSync(unrelated, 'keep');
   const files = lakeFiles().length;
-  await new DuckDbLakeErasure(sql.lake, fx.dataDir).recover();
+  await new DuckDbLakeErasure(sql.lake, sql.db, fx.dataDir).recover();
   expect(readdirSync(path.join(eventsDir(), day))).not.toContain(path.basename(leftover));
   expect(readdirSync(path.join(eventsDir(), day))).toContain('notes.tmp');
   expect(lakeFiles()).toHaveLength(files);
 });
 
-test('an erase interrupted before a swap leaves that file as it was and no temporary file', async () => {
+test('an erase interrupted mid-way leaves every file whole (old or new), no temporary file, and no other row changed', async () => {
   const [subject] = await busiest(1);
   const before = await counts();
+  const perFile = new Map(
+    (await raw.all<{ file: string; n: number }>(`SELECT filename AS file, CAST(COUNT(*) AS INTEGER) AS n FROM read_parquet('${eventsDir()}/day=*/*.parquet', filename = true) WHERE customer_id = '${subject}' GROUP BY 1`)).map((r) => [r.file, Number(r.n)]),
+  );
   const abort = new AbortController();
-  const seen: string[] = [];
-  const erasure = new DuckDbLakeErasure(sql.lake, fx.dataDir, {
+  const hooked: number[] = [];
+  const erasure = new DuckDbLakeErasure(sql.lake, sql.db, fx.dataDir, {
     concurrency: 1,
     beforeSwap: async (info) => {
-      seen.push(info.temporary);
+      hooked.push(info.index);
       expect(statSync(info.temporary).size).toBeGreaterThan(0);
-      if (info.index === 1) abort.abort(new Error('stop'));
+      if (info.index >= 1) abort.abort(new Error('stop'));
     },
   });
   await expect(erasure.erase([subject!], { signal: abort.signal })).rejects.toThrow('stop');
-  expect(seen).toHaveLength(2);
+  expect(hooked.length).toBeGreaterThanOrEqual(2);
   const leftovers = readdirSync(eventsDir()).flatMap((d) => readdirSync(path.join(eventsDir(), d))).filter((n) => n.includes('.gdpr-'));
   expect(leftovers).toEqual([]);
-  // The first file was swapped; the rest still hold the subject; no other row changed.
+  // Each of the subject's files is either untouched or fully erased; the subject lost exactly the rows of the swapped ones.
+  let swappedRows = 0;
+  let swapped = 0;
+  for (const [file, n] of perFile) {
+    const now = Number((await raw.all<{ n: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM read_parquet('${file}') WHERE customer_id = '${subject}'`))[0]!.n);
+    expect([0, n]).toContain(now);
+    if (now === 0) {
+      swappedRows += n;
+      swapped++;
+    }
+  }
+  expect(swapped).toBeLessThan(perFile.size);
   const after = await counts();
-  const firstFileRows = Number((await raw.all<{ n: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM read_parquet('${seen[0]!.replace(/\.gdpr-.*$/, '')}') WHERE customer_id = '${subject}'`))[0]!.n);
-  expect(firstFileRows).toBe(0);
-  expect(after.get(subject!)).toBeGreaterThan(0);
-  expect(after.get(subject!)).toBeLessThan(before.get(subject!)!);
+  expect(after.get(subject!)).toBe(before.get(subject!)! - swappedRows);
   for (const [customerId, n] of before) if (customerId !== subject) expect(after.get(customerId)).toBe(n);
   // Run again: finishes the job.
-  await erasure.erase([subject!]);
+  const rest = await erasure.erase([subject!]);
+  expect(rest.totals.filesRewritten).toBe(perFile.size - swapped);
   expect((await counts()).has(subject!)).toBe(false);
 });
 

@@ -1,0 +1,77 @@
+// The same eventStats query cached vs uncached, through lakegate over HTTP with
+// Redis (a real redis-server on a free port, started and stopped here). Target: the
+// cached answer at least 100 times faster, source LAKE over the 10,000,000-event
+// lake; source WAREHOUSE reported too.
+//
+// Each round empties Redis (FLUSHDB), sends the query once (a miss: the backend
+// runs, the answer is stored) and then several times more (hits). Medians over
+// rounds; every answer is checked to be a miss or a hit as expected.
+//
+// Run: node bench/cache-speedup.mjs [--quick] [--data-dir DIR] [--rounds N] [--json-out FILE]
+import { cleanup, datasetSpec, figure, finish, median, parseArgs, round, runMain } from './lib/common.mjs';
+import { ensureDataset, weeklyWindow } from './lib/dataset.mjs';
+import { gql, WEEKLY_STATS_QUERY, weeklyStatsInput } from './lib/graphql.mjs';
+import { startLakegate, startRedis } from './lib/server.mjs';
+
+const HITS_PER_ROUND = 5;
+
+async function main() {
+  const options = parseArgs();
+  const spec = datasetSpec(options);
+  const rounds = options.rounds ?? (options.quick ? 2 : 5);
+  const manifest = await ensureDataset(spec);
+  const window = weeklyWindow(manifest);
+  console.log(`eventStats weekly dataset ${window.from}..${window.to}: uncached (Redis emptied) vs cached (Redis hit); ${rounds} rounds`);
+
+  const redis = await startRedis();
+  let server;
+  try {
+    server = await startLakegate({ dataDir: spec.dataDir, env: { REDIS_URL: redis.url, LAKEGATE_CACHE_BACKEND: 'redis', LAKEGATE_LOG_LEVEL: 'warn' } });
+    const sources = ['LAKE', 'WAREHOUSE'];
+    const times = Object.fromEntries(sources.map((s) => [s, { miss: [], hit: [], engineMs: [] }]));
+    const ask = (source) => gql(server.url, WEEKLY_STATS_QUERY, { input: weeklyStatsInput(window, source) });
+    // Warm-up: footers, OS cache, JIT.
+    for (const source of sources) {
+      await redis.flush();
+      await ask(source);
+      await ask(source);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const source of r % 2 === 0 ? sources : [...sources].reverse()) {
+        await redis.flush();
+        const miss = await ask(source);
+        if (miss.body.extensions.cache.misses !== 1 || miss.body.extensions.cost.queries.length === 0) {
+          throw new Error(`${source}: expected a miss that runs a backend query: ${JSON.stringify(miss.body.extensions)}`);
+        }
+        times[source].miss.push(miss.ms);
+        times[source].engineMs.push(miss.body.extensions.cost.total.ms);
+        for (let i = 0; i < HITS_PER_ROUND; i++) {
+          const hit = await ask(source);
+          if (hit.body.extensions.cache.hits !== 1 || hit.body.extensions.cost.queries.length !== 0) {
+            throw new Error(`${source}: expected a Redis hit: ${JSON.stringify(hit.body.extensions)}`);
+          }
+          if (JSON.stringify(hit.body.data) !== JSON.stringify(miss.body.data)) throw new Error(`${source}: the cached answer differs from the computed one`);
+          times[source].hit.push(hit.ms);
+        }
+      }
+      console.log(`  round ${r + 1}/${rounds}: ${sources.map((s) => `${s} miss ${times[s].miss.at(-1).toFixed(0)} ms, hit ${median(times[s].hit.slice(-HITS_PER_ROUND)).toFixed(2)} ms`).join('; ')}`);
+    }
+    const figures = [];
+    const details = { window, rounds, hitsPerRound: HITS_PER_ROUND, runsMs: times, medians: {} };
+    for (const source of sources) {
+      const miss = median(times[source].miss);
+      const hit = median(times[source].hit);
+      details.medians[source] = { uncachedMs: round(miss), cachedMs: round(hit, 3), engineMs: round(median(times[source].engineMs)) };
+      figures.push(figure(`eventStats ${source} uncached (median)`, miss, 'ms', undefined, `engine ${round(median(times[source].engineMs), 1)} ms`));
+      figures.push(figure(`eventStats ${source} cached in Redis (median)`, hit, 'ms'));
+      figures.push(figure(`eventStats ${source} speedup cached vs uncached`, miss / hit, 'x', source === 'LAKE' ? { op: '>=', value: 100 } : undefined));
+    }
+    finish('cache speedup', options, { figures, details });
+  } finally {
+    await server?.stop();
+    await redis.stop();
+    await cleanup();
+  }
+}
+
+runMain(main);
