@@ -8,10 +8,10 @@ import type { CacheConfig, CacheDomainName } from '../config/cache';
  * - When the read knows when its data changes (`freshUntil`, e.g. daily aggregates
  *   are fresh until the next day's partition lands), that instant replaces the TTL,
  *   with jitter only downwards: never fresh past it. Capped by maxTtlMs.
- * - Decisions are not cached by default (TTL 0): DynamoDB answers a key lookup in
- *   milliseconds and support tools read a customer's decisions right after they are
- *   recorded, so a cached listing would hide the newest. When an operator turns it
- *   on (LAKEGATE_CACHE_TTL_DECISIONS_MS, at most 60 s) it is never served stale.
+ * - Decisions are not cached (TTL 0): DynamoDB answers a key lookup in milliseconds
+ *   and support tools read a customer's decisions right after they are recorded, so
+ *   a cached listing would hide the newest. A read given a TTL explicitly is never
+ *   served stale.
  */
 export interface Lifetime {
   freshMs: number;

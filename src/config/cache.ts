@@ -84,7 +84,6 @@ export function readCacheConfig(env: Env): CacheConfig {
     LAKEGATE_CACHE_TTL_CATALOG_MS: ms(30 * DAY_MS).default(5 * 60_000),
     LAKEGATE_CACHE_TTL_JOB_RUNS_MS: ms(30 * DAY_MS).default(60_000),
     // Decisions: not cached by default (see docs in src/cache/domain-policy.ts).
-    LAKEGATE_CACHE_TTL_DECISIONS_MS: ms(60_000).default(0),
     LAKEGATE_CACHE_STALE_LAKE_MS: ms(DAY_MS).default(60_000),
     LAKEGATE_CACHE_STALE_WAREHOUSE_MS: ms(DAY_MS).default(5 * 60_000),
     LAKEGATE_CACHE_STALE_CATALOG_MS: ms(DAY_MS).default(5 * 60_000),
@@ -133,7 +132,8 @@ export function readCacheConfig(env: Env): CacheConfig {
       warehouse: v.LAKEGATE_CACHE_TTL_WAREHOUSE_MS,
       catalog: v.LAKEGATE_CACHE_TTL_CATALOG_MS,
       jobRuns: v.LAKEGATE_CACHE_TTL_JOB_RUNS_MS,
-      decisions: v.LAKEGATE_CACHE_TTL_DECISIONS_MS,
+      // Decisions are read from the store, never cached (src/services/decisions).
+      decisions: 0,
     },
     staleMs: {
       lake: v.LAKEGATE_CACHE_STALE_LAKE_MS,

@@ -5,6 +5,7 @@ import type { DeletionLedger, DeletionRequestRecord } from '../ports/deletion-le
 import type { ErasureStore } from '../ports/erasure';
 import { runErasurePass } from './erasure-pass';
 import { LeaseKeeper } from './lease-keeper';
+import { gdprMetrics } from './metrics';
 
 export interface DeletionExecutorOptions {
   leaseMs: number;
@@ -74,7 +75,7 @@ export class DeletionExecutor {
       while (!this.stopping) {
         const handled = await this.runOnce();
         if (handled > 0) continue;
-        if ((await this.ledger.countOpen()) === 0) return;
+        if ((await this.countOpen()) === 0) return;
         await this.idle();
       }
     })();
@@ -113,8 +114,9 @@ export class DeletionExecutor {
       this.clock,
     );
     keeper.hold(claimed.map((r) => r.id));
+    const endTimer = gdprMetrics.passSeconds.startTimer();
     try {
-      await runErasurePass(claimed, {
+      const summary = await runErasurePass(claimed, {
         ledger: this.ledger,
         stores: this.stores,
         owner: this.owner,
@@ -127,7 +129,11 @@ export class DeletionExecutor {
         holds: (id) => keeper.isHeld(id),
         release: (id) => keeper.drop(id),
       });
+      for (const outcome of ['completed', 'failed', 'waiting', 'interrupted'] as const) {
+        if (summary[outcome] > 0) gdprMetrics.settled.inc({ outcome }, summary[outcome]);
+      }
     } finally {
+      endTimer();
       await keeper.stop();
       this.current = undefined;
     }
@@ -151,8 +157,18 @@ export class DeletionExecutor {
       } catch (error) {
         this.logger.warn({ err: error }, 'gdpr: executor pass failed; retrying at the next poll');
       }
-      if (handled === 0 && !this.stopping) await this.idle();
+      if (handled === 0 && !this.stopping) {
+        await this.countOpen().catch((error: unknown) => this.logger.warn({ err: error }, 'gdpr: counting open requests failed'));
+        await this.idle();
+      }
     }
+  }
+
+  /** Open requests, also published as lakegate_gdpr_open_requests (alert when it stays above 0 for days). */
+  private async countOpen(): Promise<number> {
+    const open = await this.ledger.countOpen();
+    gdprMetrics.open.set(open);
+    return open;
   }
 
   /** Waits for the poll interval, a wake() or stop(). */

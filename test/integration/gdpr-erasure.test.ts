@@ -219,4 +219,18 @@ test('with Redis down the cache step fails (the request is FAILED naming the cac
   expect(done.lastError).toBeNull();
   expect(done.targets.every((x: any) => x.status === 'COMPLETED')).toBe(true);
   expect((await perCustomerCounts()).has(subject)).toBe(false);
+
+  // What an operator alerts on: settled requests by outcome, and the open ones once the executor is idle.
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const text = await (await fetch(`${t.origin}/metrics`)).text();
+  expect(metric(text, 'lakegate_gdpr_requests_settled_total{outcome="completed"}')).toBe(3);
+  expect(metric(text, 'lakegate_gdpr_requests_settled_total{outcome="failed"}')).toBeGreaterThanOrEqual(1);
+  expect(metric(text, 'lakegate_gdpr_pass_seconds_count')).toBeGreaterThanOrEqual(4);
+  const deadline = Date.now() + 10_000;
+  let open = NaN;
+  while (Date.now() < deadline && open !== 0) {
+    open = metric(await (await fetch(`${t.origin}/metrics`)).text(), 'lakegate_gdpr_open_requests');
+    if (open !== 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(open).toBe(0);
 });

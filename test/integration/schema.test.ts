@@ -33,7 +33,6 @@ describe('schema', () => {
     const problems: string[] = [];
     for (const tab of buildExampleTabs(new Date('2026-03-04T10:00:00Z'))) {
       const errors = validate(schema, parse(tab.query));
-      // Examples may use root fields a later feature adds; everything else must be valid.
       for (const e of errors) problems.push(`${tab.title}: ${e.message}`);
     }
     expect(problems).toEqual([]);

@@ -42,6 +42,7 @@ const ALL_DAYS: DayRange = { from: '0001-01-01', to: '9999-12-31' };
 /** Rewritten files are written as `<file>.gdpr-<token>.tmp`: not *.parquet, so no reader lists them. */
 const TEMPORARY = /^bucket-\d+\.parquet\.gdpr-[A-Za-z0-9-]+\.tmp$/;
 const FILES_PER_QUERY = 400;
+const PARQUET_MAGIC = 'PAR1';
 /** An in-memory database of the DuckDB instance holding each pass's subject list (shared by its connections, never on disk). */
 const SUBJECTS_DB = 'lakegate_gdpr';
 
@@ -50,6 +51,14 @@ interface Pending {
   temporary: string;
   index: number;
   perSubject: Map<string, number>;
+  /** Rows the rewrite wrote to the copy (COPY's count). */
+  rowsAfter: number;
+}
+
+/** What the scan of the candidate files found: per file, the subjects' rows and all rows. */
+interface Located {
+  hits: Map<string, Map<string, number>>;
+  rows: Map<string, number>;
 }
 
 /**
@@ -57,13 +66,15 @@ interface Pending {
  *
  * A customer lives in one bucket file per day (customerBucket), so the candidate
  * files are the subjects' buckets in every day partition. A scan of customer_id
- * restricted to those files confirms which of them hold the subjects and how many
- * rows each; each such file is then rewritten once, for all the subjects it holds:
+ * restricted to those files confirms which of them hold the subjects, how many
+ * rows each, and how many rows each file has in all; each such file is then rewritten once, for all the subjects it holds:
  *
  *   1. COPY the file, anti-joined with the pass's subjects, to
  *      `<file>.gdpr-<token>.tmp` in the same directory (a name readers never list:
  *      it does not end in .parquet);
- *   2. check rows before - rows in the copy = the subjects' rows found in the file
+ *   2. check rows before (counted by the scan) - rows in the copy (COPY's count) =
+ *      the subjects' rows found in the file, and that the copy ends with Parquet's
+ *      footer magic
  *      (else the copy is dropped and the file left as it was);
  *   3. fdatasync the copy, rename it over the original (atomic); once all files are
  *      swapped, fsync each directory (the step reports success only after that).
@@ -113,7 +124,7 @@ export class DuckDbLakeErasure implements ErasureStore {
     const found = new Map<string, number>();
     if (subjects.length === 0) return found;
     await this.withSubjects(subjects, signal, async (table) => {
-      for (const perSubject of (await this.locate(await this.candidates(subjects), table, signal)).values()) {
+      for (const perSubject of (await this.locate(await this.candidates(subjects), table, false, signal)).hits.values()) {
         for (const [customerId, n] of perSubject) found.set(customerId, (found.get(customerId) ?? 0) + n);
       }
     });
@@ -125,10 +136,10 @@ export class DuckDbLakeErasure implements ErasureStore {
     if (subjects.length === 0) return outcome;
     await this.withSubjects(subjects, context.signal, async (table) => {
       const candidates = await this.candidates(subjects);
-      const hits = await this.locate(candidates, table, context.signal);
+      // One scan gives both what to rewrite and each file's rows before (the check's baseline).
+      const { hits, rows: rowsBefore } = await this.locate(candidates, table, true, context.signal);
       const affected = candidates.filter((f) => hits.has(f.path));
       if (affected.length === 0) return;
-      const rowsBefore = await this.rowCounts(affected.map((f) => f.path), context.signal);
       try {
         await this.rewriteAll(affected, hits, rowsBefore, table, outcome, context.signal);
       } finally {
@@ -205,8 +216,8 @@ export class DuckDbLakeErasure implements ErasureStore {
         inFlight++;
         try {
           signal?.throwIfAborted();
-          await this.rewrite(file, temporary, table, signal);
-          ready.push({ file, temporary, index, perSubject: hits.get(file.path)! });
+          const rowsAfter = await this.rewrite(file, temporary, table, signal);
+          ready.push({ file, temporary, index, perSubject: hits.get(file.path)!, rowsAfter });
           flush(false);
         } catch (error) {
           inFlight--;
@@ -220,14 +231,14 @@ export class DuckDbLakeErasure implements ErasureStore {
     await finishing;
     if (!failure) {
       // Together: concurrent syncs share the disk's flushes.
-      await Promise.all([...directories].map((dir) => fsyncPath(dir, 'full'))).catch(fail);
+      await Promise.all([...directories].map((dir) => fsyncDirectory(dir))).catch(fail);
     }
     // Aborted (lease lost, executor stopping): say so, whichever unit of work noticed first.
     if (failure) throw signal?.aborted ? signal.reason : failure.error;
   }
 
-  /** Writes `file` without the pass's subjects to `temporary` (a statement without values: see the class comment). */
-  private async rewrite(file: LakeFile, temporary: string, table: string, signal: AbortSignal | undefined): Promise<void> {
+  /** Writes `file` without the pass's subjects to `temporary` (a statement without values: see the class comment); returns the rows written. */
+  private async rewrite(file: LakeFile, temporary: string, table: string, signal: AbortSignal | undefined): Promise<number> {
     // An anti-join keeps every row whose customer is not a subject, rows without a customer id
     // included (NOT IN would drop those), in file order (customer_id, occurred_at).
     const text =
@@ -236,14 +247,15 @@ export class DuckDbLakeErasure implements ErasureStore {
       `TO ${quoteSqlString(temporary)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
     const started = process.hrtime.bigint();
     try {
-      await this.database.withSession(async (session) => {
+      return await this.database.withSession(async (session) => {
         const stop = () => session.interrupt();
         const timer = setTimeout(stop, this.timeoutMs);
         signal?.addEventListener('abort', stop, { once: true });
         try {
           signal?.throwIfAborted();
-          await session.exec(text);
+          const written = await session.execCount(text);
           signal?.throwIfAborted();
+          return written;
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener('abort', stop);
@@ -254,7 +266,10 @@ export class DuckDbLakeErasure implements ErasureStore {
     }
   }
 
-  /** Checks a batch of copies (row counts from their footers), syncs them together and swaps each in. */
+  /**
+   * Checks a batch of copies (rows before - rows written = the subjects' rows; the
+   * copy ends with Parquet's footer magic), syncs them together and swaps each in.
+   */
   private async swapAll(
     batch: Pending[],
     rowsBefore: Map<string, number>,
@@ -262,9 +277,8 @@ export class DuckDbLakeErasure implements ErasureStore {
     signal: AbortSignal | undefined,
     swapped: (p: Pending, bytes: number) => void,
   ): Promise<void> {
-    const rowsAfter = await this.rowCounts(batch.map((b) => b.temporary), signal);
     for (const b of batch) {
-      const removed = (rowsBefore.get(b.file.path) ?? 0) - (rowsAfter.get(b.temporary) ?? -1);
+      const removed = (rowsBefore.get(b.file.path) ?? 0) - b.rowsAfter;
       const expected = [...b.perSubject.values()].reduce((x, y) => x + y, 0);
       if (removed !== expected) {
         throw new AppError(
@@ -274,7 +288,7 @@ export class DuckDbLakeErasure implements ErasureStore {
         );
       }
     }
-    await Promise.all(batch.map((b) => fsyncPath(b.temporary, 'data')));
+    await Promise.all(batch.map((b) => syncParquetCopy(b.temporary)));
     for (const b of batch) {
       signal?.throwIfAborted();
       await this.options.beforeSwap?.({ file: b.file.path, temporary: b.temporary, index: b.index, files });
@@ -305,17 +319,22 @@ export class DuckDbLakeErasure implements ErasureStore {
     return this.lake.files(ALL_DAYS, subjects);
   }
 
-  /** file -> subject -> rows, for the candidate files that hold any subject. */
-  private async locate(files: readonly LakeFile[], table: string, signal?: AbortSignal): Promise<Map<string, Map<string, number>>> {
-    const hits = new Map<string, Map<string, number>>();
+  /**
+   * file -> subject -> rows, for the candidate files that hold any subject; with
+   * `totals`, also every candidate file's row count, counted in the same scan.
+   */
+  private async locate(files: readonly LakeFile[], table: string, totals: boolean, signal?: AbortSignal): Promise<Located> {
+    const located: Located = { hits: new Map(), rows: new Map() };
     for (let i = 0; i < files.length; i += FILES_PER_QUERY) {
       const batch = files.slice(i, i + FILES_PER_QUERY);
+      const source = raw(`read_parquet(${fileListLiteral(batch.map((f) => f.path))}, filename = true, hive_partitioning = false) e`);
+      // LEFT JOIN: rows of other customers fall in the group of a NULL subject, so the
+      // groups of a file add up to its rows. SEMI JOIN when only the subjects' rows matter.
       const result = await this.lake.engine.query({
         label: 'gdpr.lake.locate',
-        sql: sql`SELECT e.filename AS file, e.customer_id, COUNT(*) AS n
-                 FROM read_parquet(${raw(fileListLiteral(batch.map((f) => f.path)))}, filename = true, hive_partitioning = false) e
-                 SEMI JOIN ${raw(table)} s ON e.customer_id = s.id
-                 GROUP BY 1, 2`,
+        sql: totals
+          ? sql`SELECT e.filename AS file, s.id AS customer_id, COUNT(*) AS n FROM ${source} LEFT JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`
+          : sql`SELECT e.filename AS file, e.customer_id, COUNT(*) AS n FROM ${source} SEMI JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`,
         signal,
         timeoutMs: this.timeoutMs,
         files: batch.length,
@@ -323,37 +342,44 @@ export class DuckDbLakeErasure implements ErasureStore {
       });
       for (const row of result.rows) {
         const file = String(row.file);
-        const perSubject = hits.get(file) ?? new Map<string, number>();
-        perSubject.set(String(row.customer_id), Number(row.n));
-        hits.set(file, perSubject);
+        const n = Number(row.n);
+        located.rows.set(file, (located.rows.get(file) ?? 0) + n);
+        if (row.customer_id === null) continue;
+        const perSubject = located.hits.get(file) ?? new Map<string, number>();
+        perSubject.set(String(row.customer_id), n);
+        located.hits.set(file, perSubject);
       }
     }
-    return hits;
-  }
-
-  /** Rows per file from the Parquet footers. */
-  private async rowCounts(files: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < files.length; i += FILES_PER_QUERY) {
-      const batch = files.slice(i, i + FILES_PER_QUERY);
-      const result = await this.lake.engine.query({
-        label: 'gdpr.lake.rowCounts',
-        sql: sql`SELECT file_name, num_rows FROM parquet_file_metadata(${raw(fileListLiteral(batch))})`,
-        signal,
-        files: batch.length,
-      });
-      for (const row of result.rows) counts.set(String(row.file_name), Number(row.num_rows));
-    }
-    return counts;
+    return located;
   }
 }
 
-/** Flushes a file's data ('data': fdatasync, enough for a new file's contents and size) or everything ('full': fsync, for directories). */
-async function fsyncPath(target: string, what: 'data' | 'full'): Promise<void> {
-  const handle = await open(target, 'r');
+/**
+ * Before a rewritten copy replaces a lake file: it must end with Parquet's footer
+ * magic (a complete file), and its data must be on disk (fdatasync: enough for a
+ * new file's contents and size; the directory is synced after the renames).
+ */
+async function syncParquetCopy(file: string): Promise<void> {
+  const handle = await open(file, 'r');
   try {
-    if (what === 'data') await handle.datasync();
-    else await handle.sync();
+    const { size } = await handle.stat();
+    const tail = Buffer.alloc(4);
+    if (size < 12 || (await handle.read(tail, 0, 4, size - 4)).bytesRead !== 4 || tail.toString('latin1') !== PARQUET_MAGIC) {
+      throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `lake rewrite: ${path.basename(file)} is not a complete Parquet file (${size} bytes); the original was left unchanged`, {
+        details: { backend: 'duckdb' },
+      });
+    }
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes the renames in a directory durable. */
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
   } finally {
     await handle.close();
   }

@@ -34,6 +34,11 @@ export class DuckDbSession {
     await this.connection.run(text);
   }
 
+  /** One trusted statement that changes rows (COPY, INSERT, DELETE): the number of rows it wrote or changed. */
+  async execCount(text: string): Promise<number> {
+    return Number((await this.connection.run(text)).rowsChanged);
+  }
+
   /** One statement with typed parameters; rows come back as normalized SqlCell values. */
   async query(fragment: SqlFragment): Promise<QueryOutput> {
     const { text, params } = renderDuckDbSql(fragment);

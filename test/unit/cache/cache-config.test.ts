@@ -41,10 +41,9 @@ describe('cache configuration', () => {
   });
 
   test('TTL and stale windows per domain are settable', () => {
-    const config = readCacheConfig({ LAKEGATE_CACHE_TTL_JOB_RUNS_MS: '5000', LAKEGATE_CACHE_STALE_LAKE_MS: '0', LAKEGATE_CACHE_TTL_DECISIONS_MS: '2000' });
+    const config = readCacheConfig({ LAKEGATE_CACHE_TTL_JOB_RUNS_MS: '5000', LAKEGATE_CACHE_STALE_LAKE_MS: '0' });
     expect(config.ttlMs.jobRuns).toBe(5000);
     expect(config.staleMs.lake).toBe(0);
-    expect(config.ttlMs.decisions).toBe(2000);
   });
 
   test('bad settings are named with what is expected', () => {
