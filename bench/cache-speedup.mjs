@@ -7,11 +7,16 @@
 // runs, the answer is stored) and then several times more (hits). Medians over
 // rounds; every answer is checked to be a miss or a hit as expected.
 //
+// Also measured in the same rounds, with the same client: a minimal Apollo Server 5
+// (cache-control off, as lakegate runs) answering the same LAKE rows as a constant.
+// No GraphQL server that executes the answer field by field can be faster than that
+// floor, so uncached / constant is the ceiling of the speedup on this machine.
+//
 // Run: node bench/cache-speedup.mjs [--quick] [--data-dir DIR] [--rounds N] [--json-out FILE]
 import { cleanup, datasetSpec, figure, finish, median, parseArgs, round, runMain } from './lib/common.mjs';
 import { ensureDataset, weeklyWindow } from './lib/dataset.mjs';
-import { gql, WEEKLY_STATS_QUERY, weeklyStatsInput } from './lib/graphql.mjs';
-import { startLakegate, startRedis } from './lib/server.mjs';
+import { EVENT_STATS_SDL, gql, WEEKLY_STATS_QUERY, weeklyStatsInput } from './lib/graphql.mjs';
+import { startLakegate, startMinimalApollo, startRedis } from './lib/server.mjs';
 
 const HITS_PER_ROUND = 5;
 
@@ -25,6 +30,7 @@ async function main() {
 
   const redis = await startRedis();
   let server;
+  let minimal;
   try {
     server = await startLakegate({ dataDir: spec.dataDir, env: { REDIS_URL: redis.url, LAKEGATE_CACHE_BACKEND: 'redis', LAKEGATE_LOG_LEVEL: 'warn' } });
     const sources = ['LAKE', 'WAREHOUSE'];
@@ -36,6 +42,11 @@ async function main() {
       await ask(source);
       await ask(source);
     }
+    const lakeRows = (await ask('LAKE')).body.data;
+    minimal = await startMinimalApollo({ typeDefs: EVENT_STATS_SDL, rootField: 'eventStats', data: lakeRows.eventStats, cacheControl: false });
+    const askConstant = () => gql(minimal.url, WEEKLY_STATS_QUERY, { input: weeklyStatsInput(window, 'LAKE') });
+    const constantMs = [];
+    for (let i = 0; i < 3; i++) await askConstant();
     for (let r = 0; r < rounds; r++) {
       for (const source of r % 2 === 0 ? sources : [...sources].reverse()) {
         await redis.flush();
@@ -54,6 +65,11 @@ async function main() {
           times[source].hit.push(hit.ms);
         }
       }
+      for (let i = 0; i < HITS_PER_ROUND; i++) {
+        const constant = await askConstant();
+        if (JSON.stringify(constant.body.data) !== JSON.stringify(lakeRows)) throw new Error('the minimal server answered other rows');
+        constantMs.push(constant.ms);
+      }
       console.log(`  round ${r + 1}/${rounds}: ${sources.map((s) => `${s} miss ${times[s].miss.at(-1).toFixed(0)} ms, hit ${median(times[s].hit.slice(-HITS_PER_ROUND)).toFixed(2)} ms`).join('; ')}`);
     }
     const figures = [];
@@ -66,9 +82,15 @@ async function main() {
       figures.push(figure(`eventStats ${source} cached in Redis (median)`, hit, 'ms'));
       figures.push(figure(`eventStats ${source} speedup cached vs uncached`, miss / hit, 'x', source === 'LAKE' ? { op: '>=', value: 100 } : undefined));
     }
+    const constant = median(constantMs);
+    details.minimalConstantMs = constantMs;
+    figures.push(figure('LAKE rows as a constant from a minimal Apollo Server (median)', constant, 'ms', undefined, 'cache-control off, same client'));
+    figures.push(figure('ceiling: LAKE uncached / minimal constant', median(times.LAKE.miss) / constant, 'x', undefined, 'the speedup of a cache with zero cost'));
+    figures.push(figure('LAKE cached / minimal constant', median(times.LAKE.hit) / constant, 'x'));
     finish('cache speedup', options, { figures, details });
   } finally {
     await server?.stop();
+    await minimal?.stop();
     await redis.stop();
     await cleanup();
   }

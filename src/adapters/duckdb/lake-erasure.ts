@@ -327,21 +327,24 @@ export class DuckDbLakeErasure implements ErasureStore {
     const located: Located = { hits: new Map(), rows: new Map() };
     for (let i = 0; i < files.length; i += FILES_PER_QUERY) {
       const batch = files.slice(i, i + FILES_PER_QUERY);
-      const source = raw(`read_parquet(${fileListLiteral(batch.map((f) => f.path))}, filename = true, hive_partitioning = false) e`);
+      const source = raw(`read_parquet(${fileListLiteral(batch.map((f) => f.path))}, hive_partitioning = false) e`);
       // LEFT JOIN: rows of other customers fall in the group of a NULL subject, so the
       // groups of a file add up to its rows. SEMI JOIN when only the subjects' rows matter.
+      // Files by file_index (their position in the list), not by the filename column:
+      // a third cheaper, and a wrong mapping would fail the row-count check of the rewrite.
       const result = await this.lake.engine.query({
         label: 'gdpr.lake.locate',
         sql: totals
-          ? sql`SELECT e.filename AS file, s.id AS customer_id, COUNT(*) AS n FROM ${source} LEFT JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`
-          : sql`SELECT e.filename AS file, e.customer_id, COUNT(*) AS n FROM ${source} SEMI JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`,
+          ? sql`SELECT e.file_index, s.id AS customer_id, COUNT(*) AS n FROM ${source} LEFT JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`
+          : sql`SELECT e.file_index, e.customer_id, COUNT(*) AS n FROM ${source} SEMI JOIN ${raw(table)} s ON e.customer_id = s.id GROUP BY 1, 2`,
         signal,
         timeoutMs: this.timeoutMs,
         files: batch.length,
         bytesHint: batch.reduce((sum, f) => sum + f.bytes, 0),
       });
       for (const row of result.rows) {
-        const file = String(row.file);
+        const file = batch[Number(row.file_index)]?.path;
+        if (file === undefined) throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `lake erasure: DuckDB named file ${String(row.file_index)} of a list of ${batch.length}`);
         const n = Number(row.n);
         located.rows.set(file, (located.rows.get(file) ?? 0) + n);
         if (row.customer_id === null) continue;
