@@ -12,6 +12,7 @@ import { createSeedProgressReporter } from './seed/progress';
 import { ensureSeeded } from './seed/seed-embedded';
 import { seedOptionsFromConfig } from './seed/options';
 import { createApolloServer } from './server/apollo';
+import { responseCachePlugin } from './server/plugins/response-cache.plugin';
 import { createHttpServer, mountGraphql } from './server/http';
 import { buildLakegateSchema } from './server/schema';
 import { LakeChangeWatcher } from './services/events/lake-watcher';
@@ -77,7 +78,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const gdprExecutor = config.gdpr.executorInServer ? createDeletionExecutor(backends.gdpr, config.gdpr, logger) : undefined;
     if (gdprExecutor) services.deletions.onRequested(() => gdprExecutor.wake());
     const schema = buildLakegateSchema(services);
-    const apollo = createApolloServer(schema, config, logger);
+    const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache)]);
     await apollo.start();
 
     let draining = false;

@@ -1,12 +1,12 @@
 import type { CacheConfig } from '../config/cache';
 import { backendUnavailable } from '../errors/app-error';
 import { rootLogger, type Logger } from '../observability/logger';
-import { accountCache, currentQueryScope, currentSignal, newQueryScope, runInQueryScope, type CacheStatus, type QueryScope } from '../observability/query-accounting';
+import { accountCache, currentQueryScope, currentSignal, newQueryScope, runInQueryScope, type CacheEvent, type CacheStatus, type QueryScope } from '../observability/query-accounting';
 import type { Cache, CacheFence, CacheLock } from '../ports/cache';
 import { CacheBreaker } from './breaker';
 import type { CachedReader, CacheReadSpec } from './cached-reader';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './codec';
-import { cacheKey, datasetTag, domainTag, fillLockName, parseTag, SUBJECT_ANY_TAG, subjectTag, subjectTags } from './keys';
+import { cacheKey, datasetTag, domainTag, entryDigest, fillLockName, parseTag, SUBJECT_ANY_TAG, subjectTag, subjectTags } from './keys';
 import { entryLifetime } from './lifetime';
 import { cacheMetrics as metrics } from './metrics';
 import { rateLimitedWarn } from './rate-limited-log';
@@ -30,6 +30,8 @@ export type CachedReaderConfig = Pick<
 
 export interface CachedReaderOptions {
   cache: Cache;
+  /** Record what each fresh hit was read from, for the response cache (costs a digest of the entry per hit). */
+  recordDependencies?: boolean;
   config: CachedReaderConfig;
   /** Key of the subject hash (config.subjectHashKey): subject tags are keyed hashes. */
   subjectHashKey: string;
@@ -54,6 +56,9 @@ interface Outcome {
   status: CacheStatus;
   /** The stored form, when there is one: joiners decode their own copy. */
   encoded?: string;
+  /** Hits: the entry's key and freshness (response-cache dependencies). */
+  key?: string;
+  freshUntil?: number;
   /** An invalidation ran while this value loaded: later joiners must not get it. */
   fenced?: boolean;
 }
@@ -74,9 +79,11 @@ class Reader implements SharedCachedReader {
   private readonly warn: ReturnType<typeof rateLimitedWarn>;
   private readonly flights = new SingleFlight<Outcome, FlightContext>();
   private readonly refreshing = new Map<string, Promise<void>>();
+  private readonly recordDependencies: boolean;
 
   constructor(options: CachedReaderOptions) {
     this.cache = options.cache;
+    this.recordDependencies = options.recordDependencies ?? false;
     this.config = options.config;
     this.hashKey = options.subjectHashKey;
     this.logger = options.logger ?? rootLogger();
@@ -103,7 +110,7 @@ class Reader implements SharedCachedReader {
     );
     if (!flight.joined) {
       const outcome = await flight.promise;
-      this.report(spec, outcome.status);
+      this.report(spec, outcome.status, outcome);
       return outcome.value as T;
     }
 
@@ -118,7 +125,7 @@ class Reader implements SharedCachedReader {
     }
     // Loaded before an invalidation that may have returned before this caller arrived: read again.
     if (outcome.fenced && !retried) return this.readOnce(spec, load, true);
-    this.report(spec, outcome.status);
+    this.report(spec, outcome.status, outcome);
     return ownCopy(outcome) as T;
   }
 
@@ -179,7 +186,7 @@ class Reader implements SharedCachedReader {
     const envelope = raw === null ? null : this.decode(raw, spec);
     if (raw !== null && envelope) {
       const now = this.now();
-      if (now < envelope.freshUntil) return { value: envelope.value, status: 'hit', encoded: raw };
+      if (now < envelope.freshUntil) return { value: envelope.value, status: 'hit', encoded: raw, key, freshUntil: envelope.freshUntil };
       if (now < envelope.staleUntil && spec.stale !== false) {
         this.refreshInBackground(key, spec, load);
         return { value: envelope.value, status: 'stale', encoded: raw };
@@ -200,7 +207,7 @@ class Reader implements SharedCachedReader {
         const envelope = raw === null ? null : this.decode(raw, spec);
         if (raw !== null && envelope && this.now() < envelope.staleUntil) {
           metrics.lockWaits.inc({ domain: spec.domain, outcome: 'value' });
-          return { value: envelope.value, status: 'hit', encoded: raw };
+          return { value: envelope.value, status: 'hit', encoded: raw, key, freshUntil: envelope.freshUntil };
         }
         const timedOut = this.now() - waitStarted >= this.config.lockWaitMs;
         metrics.lockWaits.inc({ domain: spec.domain, outcome: timedOut ? 'timeout' : 'released' });
@@ -323,8 +330,18 @@ class Reader implements SharedCachedReader {
     }
   }
 
-  private report(spec: CacheReadSpec, status: CacheStatus): void {
-    accountCache({ label: spec.label, status, backend: this.cache.adapter });
+  private report(spec: CacheReadSpec, status: CacheStatus, outcome?: Outcome): void {
+    const event: CacheEvent = { label: spec.label, status, backend: this.cache.adapter };
+    // Only a fresh hit can be a dependency: a miss's own store may have been refused, a stale value is being replaced.
+    if (this.recordDependencies && status === 'hit' && outcome?.encoded !== undefined && outcome.key !== undefined && outcome.freshUntil !== undefined && this.now() < outcome.freshUntil) {
+      event.dependency = {
+        key: outcome.key,
+        digest: entryDigest(outcome.encoded),
+        freshUntil: outcome.freshUntil,
+        tags: [...spec.datasets.map((d) => datasetTag(d)), domainTag(spec.domain)],
+      };
+    }
+    accountCache(event);
     if (status === 'hit') metrics.hits.inc({ domain: spec.domain });
     else if (status === 'miss') metrics.misses.inc({ domain: spec.domain });
     else if (status === 'stale') metrics.stale.inc({ domain: spec.domain });

@@ -21,6 +21,11 @@ export function cacheKey(parts: { version: string; domain: string; label: string
   return `${parts.domain}:${encodeURIComponent(parts.label)}:${encodeURIComponent(parts.scope)}:${digest}`;
 }
 
+/** Identifies a stored entry's exact content (response-cache dependencies): any refill changes it. */
+export function entryDigest(encoded: string): string {
+  return hash('sha1', encoded, 'base64');
+}
+
 /** The key of the cross-process fill lock of an entry (the adapter prefixes it). */
 export function fillLockName(key: string): string {
   return `fill:${key}`;

@@ -18,6 +18,7 @@ export const cacheMetrics = {
   ]),
   fillsRefused: counter('lakegate_cache_fills_refused_total', 'Fills not stored because an invalidation ran while they loaded', ['domain']),
   refreshes: counter('lakegate_cache_refreshes_total', 'Background refreshes of stale entries, by outcome', ['domain', 'outcome']),
+  responses: counter('lakegate_cache_responses_total', 'Whole responses: served from the response cache (hit), looked up and executed (miss), stored', ['outcome']),
   invalidated: counter('lakegate_cache_invalidated_entries_total', 'Entries dropped by invalidation, by kind (dataset, subject, tag)', ['kind']),
   opSeconds: new Histogram<'adapter' | 'op'>({
     name: 'lakegate_cache_op_seconds',

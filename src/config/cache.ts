@@ -56,6 +56,10 @@ export interface CacheConfig {
   version: string;
   /** After a cache failure, reads skip the cache for this long (then try again). */
   breakerMs: number;
+  /** Whole responses of repeated queries served without execution (src/cache/response-cache.ts). */
+  responses: boolean;
+  /** Longest life of a cached response (also bounded by the entries it was built from). */
+  responseTtlMs: number;
 }
 
 const ms = (max: number) => envInt(0, max);
@@ -95,6 +99,8 @@ export function readCacheConfig(env: Env): CacheConfig {
     LAKEGATE_CACHE_MAX_SUBJECT_TAGS: envInt(0, 10_000).default(200),
     LAKEGATE_CACHE_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'expected 1-32 letters, digits, dots, dashes').default('1'),
     LAKEGATE_CACHE_BREAKER_MS: envInt(0, 4000).default(1000),
+    LAKEGATE_CACHE_RESPONSES: envBool().default(true),
+    LAKEGATE_CACHE_RESPONSE_TTL_MS: envInt(1000, DAY_MS).default(60_000),
   });
 
   if (v.LAKEGATE_CACHE_BACKEND === 'redis' && !v.REDIS_URL) {
@@ -150,5 +156,7 @@ export function readCacheConfig(env: Env): CacheConfig {
     maxSubjectTags: v.LAKEGATE_CACHE_MAX_SUBJECT_TAGS,
     version: v.LAKEGATE_CACHE_VERSION,
     breakerMs: v.LAKEGATE_CACHE_BREAKER_MS,
+    responses: v.LAKEGATE_CACHE_RESPONSES,
+    responseTtlMs: v.LAKEGATE_CACHE_RESPONSE_TTL_MS,
   };
 }

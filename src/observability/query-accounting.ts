@@ -15,6 +15,18 @@ export interface CacheEvent {
   label: string;
   status: CacheStatus;
   backend?: string;
+  /** For a fresh hit: the entry the answer was built from (for the response cache; never sent to clients). */
+  dependency?: CacheDependency;
+}
+
+/** A cache entry a response was built from: it stays valid while the entry is unchanged and fresh. */
+export interface CacheDependency {
+  key: string;
+  /** Digest of the stored entry, as read. */
+  digest: string;
+  freshUntil: number;
+  /** The entry's dataset and domain tags (what invalidates it). */
+  tags: readonly string[];
 }
 
 export interface QueryScope {
@@ -23,6 +35,8 @@ export interface QueryScope {
   signal?: AbortSignal;
   queries: QueryStats[];
   cache: CacheEvent[];
+  /** 'hit' when the whole response came from the response cache (src/cache/response-cache.ts). */
+  response?: 'hit';
 }
 
 const storage = new AsyncLocalStorage<QueryScope>();

@@ -20,6 +20,7 @@ import { createRedisCache } from '../adapters/redis/redis-cache';
 import { createRedshiftAdapters } from '../adapters/redshift-data';
 import { PassThroughReader, type CachedReader } from '../cache/cached-reader';
 import { createCachedReader } from '../cache/create-cached-reader';
+import { ResponseCache } from '../cache/response-cache';
 import type { Config } from '../config/config';
 import type { Logger } from '../observability/logger';
 import type { Cache } from '../ports/cache';
@@ -47,6 +48,8 @@ export interface Backends {
   queryLedger: DynamoQueryLedger;
   cache: Cache | undefined;
   cacheReader: CachedReader & { idle?: () => Promise<void> };
+  /** Whole responses of repeated queries; undefined when the cache is off or LAKEGATE_CACHE_RESPONSES=false. */
+  responseCache: ResponseCache | undefined;
   dynamo: DynamoClients;
   /** Present when an embedded store is in use. */
   embedded: { dataDir: string; database: DuckDbDatabase | undefined; dynamo: EmbeddedDynamo | undefined };
@@ -170,7 +173,8 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     } else if (c.backend === 'memory') {
       cache = new MemoryCache({ maxEntries: c.memoryMaxEntries, maxBytes: c.memoryMaxBytes });
     }
-    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger }) : new PassThroughReader();
+    const responseCache = cache && c.responses ? new ResponseCache({ cache, maxTtlMs: c.responseTtlMs, maxValueBytes: c.maxValueBytes, version: c.version, breakerMs: c.breakerMs, logger }) : undefined;
+    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger, recordDependencies: responseCache !== undefined }) : new PassThroughReader();
     if (cache) {
       const cacheRef = cache;
       closers.push(async () => {
@@ -189,6 +193,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       queryLedger,
       cache,
       cacheReader,
+      responseCache,
       dynamo,
       embedded: { dataDir, database, dynamo: embeddedDynamo },
       readiness,

@@ -29,16 +29,19 @@ export function costExtensionPlugin(): ApolloServerPlugin<RequestContext> {
           let hits = 0;
           let misses = 0;
           let stale = 0;
+          const reads = [];
           for (const read of cache) {
             if (read.status === 'hit') hits++;
             else if (read.status === 'miss') misses++;
             else if (read.status === 'stale') stale++;
+            // Never the dependency (internal cache keys).
+            reads.push(read.backend === undefined ? { label: read.label, status: read.status } : { label: read.label, status: read.status, backend: read.backend });
           }
           const result = response.body.singleResult;
           result.extensions = {
             ...result.extensions,
             cost: { queries, total: { queries: queries.length, ms: round3(ms), bytesScanned, costUsd: Math.round(costUsd * 1e6) / 1e6 } },
-            cache: { reads: cache, hits, misses, stale },
+            cache: { reads, hits, misses, stale, ...(contextValue.scope.response ? { response: contextValue.scope.response } : {}) },
           };
         },
       };

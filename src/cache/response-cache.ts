@@ -1,0 +1,178 @@
+import { hash } from 'node:crypto';
+import type { Logger } from '../observability/logger';
+import type { CacheDependency, CacheEvent, QueryScope } from '../observability/query-accounting';
+import type { Cache } from '../ports/cache';
+import { today } from '../util/days';
+import { CacheBreaker } from './breaker';
+import { entryDigest, SUBJECT_ANY_TAG } from './keys';
+import { cacheMetrics as metrics } from './metrics';
+import { rateLimitedWarn } from './rate-limited-log';
+
+/**
+ * Whole responses, so that a repeated dashboard query skips GraphQL execution (for a
+ * 720-row answer, executing and serializing every field costs more than the cache
+ * read it is built from).
+ *
+ * A response is stored only when every read of the request was a fresh hit of the
+ * data cache and the request ran no backend query, with the list of those entries
+ * and a digest of each as read. It is served only while every one of them is still
+ * stored with that exact content and fresh: an invalidation (new partition, erasure,
+ * invalidateCache) deletes or replaces an entry, and every response built from it
+ * stops being served at once. So a response is never staler, nor more visible, than
+ * the data-cache entries it came from; its own lifetime is also capped (maxTtlMs).
+ *
+ * The key is the query text, operation name and variables, the caller's scopes (what
+ * it may see and how it is masked) and the UTC day (defaults relative to today).
+ * Entries are filed under their dependencies' dataset and domain tags and under
+ * subject:*, which every erasure purges, so their bytes go too, not only their use.
+ */
+export interface ResponseCacheOptions {
+  cache: Cache;
+  /** Longest life of a stored response, whatever its dependencies allow. */
+  maxTtlMs: number;
+  maxValueBytes: number;
+  /** The data cache's version (LAKEGATE_CACHE_VERSION). */
+  version: string;
+  breakerMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ResponseKeyParts {
+  query: string;
+  operationName: string | null | undefined;
+  variables: Record<string, unknown> | null | undefined;
+  scopes: Iterable<string>;
+}
+
+export interface CachedResponse {
+  /** The response's data, parsed. */
+  data: Record<string, unknown>;
+  /** The reads it was built from (label and backend), reported as hits. */
+  reads: CacheEvent[];
+}
+
+interface StoredResponse {
+  freshUntil: number;
+  deps: Array<[key: string, digest: string]>;
+  reads: Array<{ label: string; backend?: string }>;
+  /** JSON of the data. */
+  data: string;
+}
+
+export class ResponseCache {
+  private readonly cache: Cache;
+  private readonly options: ResponseCacheOptions;
+  private readonly now: () => number;
+  private readonly breaker: CacheBreaker;
+  private readonly warn: ReturnType<typeof rateLimitedWarn>;
+
+  constructor(options: ResponseCacheOptions) {
+    this.cache = options.cache;
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.breaker = new CacheBreaker(options.breakerMs, this.now);
+    this.warn = rateLimitedWarn(options.logger);
+  }
+
+  key(parts: ResponseKeyParts): string {
+    const scopes = [...parts.scopes].sort().join(' ');
+    const text = JSON.stringify([this.options.version, today(new Date(this.now())), scopes, parts.operationName ?? null, parts.variables ?? {}, parts.query]);
+    return `response:${hash('sha256', text, 'hex')}`;
+  }
+
+  /** The stored response, if every entry it was built from is unchanged and fresh; null otherwise (or when the cache fails). */
+  async lookup(key: string): Promise<CachedResponse | null> {
+    if (this.breaker.isOpen()) return null;
+    try {
+      const raw = await this.op('get', () => this.cache.get(key));
+      const stored = raw === null ? null : parseStored(raw);
+      const now = this.now();
+      if (!stored || now >= stored.freshUntil) return this.miss();
+      const current = await this.op('deps', () => Promise.all(stored.deps.map(([depKey]) => this.cache.get(depKey))));
+      for (let i = 0; i < current.length; i++) {
+        const entry = current[i];
+        if (entry === null || entry === undefined || entryDigest(entry) !== stored.deps[i]![1]) return this.miss();
+      }
+      metrics.responses.inc({ outcome: 'hit' });
+      return { data: JSON.parse(stored.data) as Record<string, unknown>, reads: stored.reads.map((r) => ({ label: r.label, backend: r.backend, status: 'hit' })) };
+    } catch {
+      return null; // counted and logged by op(); the request executes normally
+    }
+  }
+
+  /**
+   * Stores a response if the request qualifies (see the class comment); never throws
+   * and never delays the answer (the caller does not wait).
+   */
+  async store(key: string, data: unknown, scope: QueryScope): Promise<void> {
+    const deps = dependenciesOf(scope);
+    if (!deps) return;
+    const now = this.now();
+    const freshUntil = Math.min(now + this.options.maxTtlMs, ...deps.map((d) => d.freshUntil));
+    if (freshUntil - now < 1000) return;
+    let value: string;
+    try {
+      const stored: StoredResponse = {
+        freshUntil,
+        deps: deps.map((d) => [d.key, d.digest]),
+        reads: scope.cache.map((r) => ({ label: r.label, backend: r.backend })),
+        data: JSON.stringify(data),
+      };
+      value = JSON.stringify(stored);
+    } catch {
+      return;
+    }
+    if (value.length > this.options.maxValueBytes || this.breaker.isOpen()) return;
+    const tags = [...new Set(deps.flatMap((d) => d.tags)), SUBJECT_ANY_TAG];
+    try {
+      await this.op('set', () => this.cache.set(key, value, { ttlMs: freshUntil - now, tags }));
+      metrics.responses.inc({ outcome: 'stored' });
+    } catch {
+      // counted and logged by op()
+    }
+  }
+
+  private miss(): null {
+    metrics.responses.inc({ outcome: 'miss' });
+    return null;
+  }
+
+  private async op<R>(name: string, fn: () => Promise<R>): Promise<R> {
+    const started = process.hrtime.bigint();
+    try {
+      return await fn();
+    } catch (error) {
+      metrics.errors.inc({ domain: 'responses', op: name });
+      this.breaker.trip();
+      this.warn(`response:${name}`, { adapter: this.cache.adapter, op: name, err: error instanceof Error ? error.message : String(error) }, 'response cache operation failed; executing the request');
+      throw error;
+    } finally {
+      metrics.opSeconds.observe({ adapter: this.cache.adapter, op: `response.${name}` }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}
+
+/** The entries a request's answer was built from, or null when it cannot be cached as a whole. */
+export function dependenciesOf(scope: QueryScope): CacheDependency[] | null {
+  if (scope.queries.length > 0 || scope.cache.length === 0) return null;
+  const byKey = new Map<string, CacheDependency>();
+  for (const read of scope.cache) {
+    if (read.status !== 'hit' || !read.dependency) return null;
+    const seen = byKey.get(read.dependency.key);
+    // The same entry read twice with different contents: it changed during the request.
+    if (seen && seen.digest !== read.dependency.digest) return null;
+    byKey.set(read.dependency.key, read.dependency);
+  }
+  return [...byKey.values()];
+}
+
+function parseStored(raw: string): StoredResponse | null {
+  try {
+    const parsed = JSON.parse(raw) as Partial<StoredResponse>;
+    if (typeof parsed.freshUntil !== 'number' || !Array.isArray(parsed.deps) || !Array.isArray(parsed.reads) || typeof parsed.data !== 'string') return null;
+    return parsed as StoredResponse;
+  } catch {
+    return null;
+  }
+}
