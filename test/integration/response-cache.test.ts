@@ -58,16 +58,16 @@ async function untilServed(query: string, variables: Record<string, unknown>, ke
 test('a repeated query is answered from the response cache: same data, no backend query, reads reported as hits', async () => {
   const input = { ...WEEKLY_DATASET, from: '2026-01-05', source: 'LAKE' };
   const first = await t.gql(OPERATIONS.eventStats, { input });
-  expect(first.body.extensions.cache.reads.map((r: any) => r.status)).toEqual(['miss']);
+  expect(first.body.extensions!.cache.reads.map((r: any) => r.status)).toEqual(['miss']);
   expect(served(first)).toBe(false);
   const second = await t.gql(OPERATIONS.eventStats, { input });
-  expect(second.body.extensions.cache.reads.map((r: any) => r.status)).toEqual(['hit']);
+  expect(second.body.extensions!.cache.reads.map((r: any) => r.status)).toEqual(['hit']);
   expect(served(second)).toBe(false);
 
   const third = await untilServed(OPERATIONS.eventStats, { input });
   expect(third.body.data).toEqual(first.body.data);
   expect(backendQueries(third)).toBe(0);
-  expect(third.body.extensions.cache.reads).toEqual([{ label: 'eventStats.lake', status: 'hit', backend: 'redis' }]);
+  expect(third.body.extensions!.cache.reads).toEqual([{ label: 'eventStats.lake', status: 'hit', backend: 'redis' }]);
   // Internal keys never reach clients.
   expect(JSON.stringify(third.body.extensions)).not.toMatch(/dependency|digest/);
   // Other variables: another response.
@@ -85,7 +85,7 @@ test('after an invalidation of what it was built from, the response is not serve
   expect(invalidated.body.errors).toBeUndefined();
   const after = await t.gql(OPERATIONS.eventStats, { input });
   expect(served(after)).toBe(false);
-  expect(after.body.extensions.cache.reads.map((r: any) => r.status)).toEqual(['miss']);
+  expect(after.body.extensions!.cache.reads.map((r: any) => r.status)).toEqual(['miss']);
   expect(after.body.data).toEqual(before.body.data);
 
   // An erasure purges subject:* (src/cache/create-cached-reader.ts): every stored response goes with it.
