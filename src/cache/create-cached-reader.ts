@@ -32,6 +32,8 @@ export interface CachedReaderOptions {
   cache: Cache;
   /** Record what each fresh hit was read from, for the response cache (costs a digest of the entry per hit). */
   recordDependencies?: boolean;
+  /** Shared with the response cache, so that one failure skips the cache for both (one timeout per outage window, not two). */
+  breaker?: CacheBreaker;
   config: CachedReaderConfig;
   /** Key of the subject hash (config.subjectHashKey): subject tags are keyed hashes. */
   subjectHashKey: string;
@@ -89,7 +91,7 @@ class Reader implements SharedCachedReader {
     this.logger = options.logger ?? rootLogger();
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.breaker = new CacheBreaker(options.config.breakerMs, this.now);
+    this.breaker = options.breaker ?? new CacheBreaker(options.config.breakerMs, this.now);
     this.warn = rateLimitedWarn(this.logger);
   }
 

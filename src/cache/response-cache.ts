@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { CacheDependency, CacheEvent, QueryScope } from '../observability/query-accounting';
 import type { Cache } from '../ports/cache';
 import { today } from '../util/days';
-import { CacheBreaker } from './breaker';
+import type { CacheBreaker } from './breaker';
 import { entryDigest, SUBJECT_ANY_TAG } from './keys';
 import { cacheMetrics as metrics } from './metrics';
 import { rateLimitedWarn } from './rate-limited-log';
@@ -33,7 +33,8 @@ export interface ResponseCacheOptions {
   maxValueBytes: number;
   /** The data cache's version (LAKEGATE_CACHE_VERSION). */
   version: string;
-  breakerMs: number;
+  /** Shared with the data cache's reader (src/wiring/backends.ts). */
+  breaker: CacheBreaker;
   logger: Logger;
   now?: () => number;
 }
@@ -71,7 +72,7 @@ export class ResponseCache {
     this.cache = options.cache;
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.breaker = new CacheBreaker(options.breakerMs, this.now);
+    this.breaker = options.breaker;
     this.warn = rateLimitedWarn(options.logger);
   }
 

@@ -20,6 +20,7 @@ import { createRedisCache } from '../adapters/redis/redis-cache';
 import { createRedshiftAdapters } from '../adapters/redshift-data';
 import { PassThroughReader, type CachedReader } from '../cache/cached-reader';
 import { createCachedReader } from '../cache/create-cached-reader';
+import { CacheBreaker } from '../cache/breaker';
 import { ResponseCache } from '../cache/response-cache';
 import type { Config } from '../config/config';
 import type { Logger } from '../observability/logger';
@@ -173,8 +174,10 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     } else if (c.backend === 'memory') {
       cache = new MemoryCache({ maxEntries: c.memoryMaxEntries, maxBytes: c.memoryMaxBytes });
     }
-    const responseCache = cache && c.responses ? new ResponseCache({ cache, maxTtlMs: c.responseTtlMs, maxValueBytes: c.maxValueBytes, version: c.version, breakerMs: c.breakerMs, logger }) : undefined;
-    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger, recordDependencies: responseCache !== undefined }) : new PassThroughReader();
+    // One breaker for data reads and whole responses: a failure of either skips the cache for both.
+    const breaker = new CacheBreaker(c.breakerMs);
+    const responseCache = cache && c.responses ? new ResponseCache({ cache, maxTtlMs: c.responseTtlMs, maxValueBytes: c.maxValueBytes, version: c.version, breaker, logger }) : undefined;
+    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger, recordDependencies: responseCache !== undefined, breaker }) : new PassThroughReader();
     if (cache) {
       const cacheRef = cache;
       closers.push(async () => {

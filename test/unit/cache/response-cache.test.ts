@@ -1,4 +1,5 @@
 import { MemoryCache } from '../../../src/adapters/memory/memory-cache';
+import { CacheBreaker } from '../../../src/cache/breaker';
 import { entryDigest } from '../../../src/cache/keys';
 import { dependenciesOf, ResponseCache } from '../../../src/cache/response-cache';
 import { rootLogger } from '../../../src/observability/logger';
@@ -11,7 +12,8 @@ import { newQueryScope, type CacheEvent, type QueryScope } from '../../../src/ob
  */
 let now = Date.parse('2026-03-04T10:00:00Z');
 const cache = new MemoryCache({ maxEntries: 1000, maxBytes: 10_000_000 });
-const responses = new ResponseCache({ cache, maxTtlMs: 60_000, maxValueBytes: 1_000_000, version: 't', breakerMs: 1000, logger: rootLogger(), now: () => now });
+const breaker = new CacheBreaker(1000, () => now);
+const responses = new ResponseCache({ cache, maxTtlMs: 60_000, maxValueBytes: 1_000_000, version: 't', breaker, logger: rootLogger(), now: () => now });
 afterAll(() => cache.close());
 
 function hitOn(key: string, content: string, freshUntil = now + 30_000): CacheEvent {
@@ -58,7 +60,7 @@ test('keys differ by scopes, variables, operation and day; an invalidation of su
   expect(responses.key({ ...KEY_PARTS, variables: { a: 2 } })).not.toBe(base);
   expect(responses.key({ ...KEY_PARTS, operationName: 'Other' })).not.toBe(base);
   expect(responses.key({ ...KEY_PARTS, scopes: new Set(['events:read']) })).toBe(base);
-  const tomorrow = new ResponseCache({ cache, maxTtlMs: 60_000, maxValueBytes: 1_000_000, version: 't', breakerMs: 1000, logger: rootLogger(), now: () => now + 86_400_000 });
+  const tomorrow = new ResponseCache({ cache, maxTtlMs: 60_000, maxValueBytes: 1_000_000, version: 't', breaker, logger: rootLogger(), now: () => now + 86_400_000 });
   expect(tomorrow.key(KEY_PARTS)).not.toBe(base);
 
   await cache.set('dep2', 'w', { ttlMs: 600_000 });
