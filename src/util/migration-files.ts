@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { MigrationLedger, MigrationRun } from '../ports/migration-ledger';
+import { sql } from '../ports/sql';
+import type { SqlEngine } from '../ports/sql-engine';
 
 /**
  * Numbered SQL migration files (migrations/<store>/001_name.sql, ...) for stores
@@ -38,6 +41,28 @@ export async function loadMigrationFiles(dir: string, values: Record<string, str
     out.push({ version: file.replace(/\.sql$/, ''), file, statements: splitStatements(text) });
   }
   return out;
+}
+
+/**
+ * Runs the files the ledger does not list yet, one statement per engine call, and
+ * records each version after its statements succeed. The DDL is idempotent, so a
+ * run interrupted between a statement and its record is safe to repeat.
+ */
+export async function applyMissingMigrations(engine: SqlEngine, ledger: MigrationLedger, store: string, files: readonly MigrationFile[], label: string): Promise<MigrationRun> {
+  const done = new Set(await ledger.applied(store));
+  const run: MigrationRun = { store, applied: [], alreadyApplied: [] };
+  for (const file of files) {
+    if (done.has(file.version)) {
+      run.alreadyApplied.push(file.version);
+      continue;
+    }
+    for (const statement of file.statements) {
+      await engine.query({ label, sql: sql([statement]), timeoutMs: 300_000 });
+    }
+    await ledger.record(store, file.version);
+    run.applied.push(file.version);
+  }
+  return run;
 }
 
 export function fillPlaceholders(text: string, values: Record<string, string>, file = 'migration'): string {

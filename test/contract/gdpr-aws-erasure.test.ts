@@ -17,8 +17,9 @@ import { cleanupTestData, seededTemplate, startTestApp, TEST_KEYS, TEST_SEED, ty
  * DELETE ONLY ... TO 100 PERCENT; decisions go from DynamoDB; the ledger is the
  * DynamoDB table of migrations/dynamodb/003.
  *
- * The Redshift endpoint runs SQL on DuckDB, which has no VACUUM DELETE ONLY: the
- * test lets it run DuckDB's VACUUM instead, after the call was recorded as sent.
+ * The Redshift endpoint runs SQL on DuckDB, which has no VACUUM DELETE ONLY: it runs
+ * DuckDB's VACUUM instead (test/emulators/redshift-format.ts); the statements are
+ * asserted as sent.
  */
 jest.setTimeout(240_000);
 
@@ -32,11 +33,6 @@ let restoreEnv: () => void = () => undefined;
 beforeAll(async () => {
   endpoints = await startAwsEndpoints({ dataDir: await seededTemplate() });
   restoreEnv = applyProcessEnv(Object.fromEntries(Object.entries(endpoints.env).filter(([k]) => k.startsWith('AWS_'))));
-  const server = endpoints.redshift.server as unknown as { handlers: Map<string, (input: any, req: unknown) => unknown> };
-  const execute = server.handlers.get('ExecuteStatement')!;
-  endpoints.redshift.server.on('ExecuteStatement', (input: any, req: unknown) =>
-    execute({ ...input, Sql: String(input.Sql).replace(/^VACUUM DELETE ONLY (\S+) TO 100 PERCENT$/, 'VACUUM $1') }, req),
-  );
   appDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-gdpr-aws-'));
   t = await startTestApp({
     dataDir: appDir,

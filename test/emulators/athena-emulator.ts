@@ -13,6 +13,7 @@ import {
   openDuckDb,
   type LakeColumn,
 } from './athena-redshift-duckdb';
+import { AsyncJobs } from './async-jobs';
 import {
   TRINO_MACROS,
   TranslationError,
@@ -136,15 +137,12 @@ class AthenaEmulatorImpl implements AthenaEmulator {
   private setup!: DuckDBConnection;
   private readonly tokens = new Map<string, { id: string; fingerprint: string }>();
   private readonly tables = new Map<string, LakeTable>();
-  private readonly faults: Array<{ times: number; failure?: QueryFailure; delayMs?: number }> = [];
-  private latencyMs: number;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly jobs: AsyncJobs<QueryFailure>;
   private closed = false;
   private catalogLock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: AthenaEmulatorOptions) {
-    this.latencyMs = options.latencyMs ?? 0;
+    this.jobs = new AsyncJobs(options.latencyMs);
   }
 
   async init(): Promise<void> {
@@ -166,26 +164,20 @@ class AthenaEmulatorImpl implements AthenaEmulator {
   }
 
   failNextQueries(times: number, failure: QueryFailure): void {
-    this.faults.push({ times, failure });
+    this.jobs.failNext(times, failure);
   }
 
   delayNextQueries(times: number, ms: number): void {
-    this.faults.push({ times, delayMs: ms });
+    this.jobs.delayNext(times, ms);
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.jobs.latencyMs = ms;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    for (const execution of this.executions.values()) {
-      execution.connection?.interrupt();
-      execution.wake?.();
-    }
-    await this.server.close();
-    await Promise.allSettled([...this.running]);
+    await this.jobs.close(this.executions.values(), () => this.server.close());
     this.setup.closeSync();
     this.duckdb.closeSync();
   }
@@ -255,8 +247,7 @@ class AthenaEmulatorImpl implements AthenaEmulator {
     };
     this.tokens.set(token, { id, fingerprint });
     this.executions.set(id, execution);
-    const run = this.run(execution).finally(() => this.running.delete(run));
-    this.running.add(run);
+    this.jobs.track(this.run(execution));
     return { QueryExecutionId: id };
   }
 
@@ -366,15 +357,15 @@ class AthenaEmulatorImpl implements AthenaEmulator {
   // --- execution ------------------------------------------------------------
 
   private async run(e: EmulatedExecution): Promise<void> {
-    await this.wait(e, this.options.queueMs ?? 0);
+    await this.jobs.wait(e, this.options.queueMs ?? 0);
     if (e.state !== 'QUEUED' || this.closed) return;
     e.state = 'RUNNING';
     e.startedAt = Date.now();
-    const fault = this.takeFault();
-    const minimumEnd = e.startedAt + (fault?.delayMs ?? this.latencyMs);
+    const fault = this.jobs.takeFault();
+    const minimumEnd = e.startedAt + (fault?.delayMs ?? this.jobs.latencyMs);
     try {
       if (fault?.failure) {
-        await this.wait(e, minimumEnd - Date.now());
+        await this.jobs.wait(e, minimumEnd - Date.now());
         if (e.state === 'RUNNING') this.fail(e, fault.failure);
         return;
       }
@@ -388,7 +379,7 @@ class AthenaEmulatorImpl implements AthenaEmulator {
       } else {
         await this.runDdl(e);
       }
-      await this.wait(e, minimumEnd - Date.now());
+      await this.jobs.wait(e, minimumEnd - Date.now());
       if (e.state === 'RUNNING') this.finish(e, 'SUCCEEDED');
     } catch (error) {
       if (e.state === 'RUNNING') this.fail(e, classify(error));
@@ -575,14 +566,6 @@ class AthenaEmulatorImpl implements AthenaEmulator {
     return undefined;
   }
 
-  private takeFault(): { failure?: QueryFailure; delayMs?: number } | undefined {
-    const fault = this.faults[0];
-    if (!fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.shift();
-    return fault;
-  }
-
   private fail(e: EmulatedExecution, failure: QueryFailure): void {
     const message = failure.message ?? (failure.retryable ? 'GENERIC_INTERNAL_ERROR: Internal error, please retry' : 'GENERIC_USER_ERROR: query failed');
     e.athenaError = { ErrorCategory: failure.category, ErrorType: failure.errorType ?? (failure.category === 2 ? 1006 : 401), Retryable: failure.retryable, ErrorMessage: message };
@@ -593,23 +576,6 @@ class AthenaEmulatorImpl implements AthenaEmulator {
     e.state = state;
     if (reason) e.reason = reason;
     e.completedAt = Date.now();
-  }
-
-  /** Waits up to `ms`, ending early when the query is stopped or the emulator closes. */
-  private wait(e: EmulatedExecution, ms: number): Promise<void> {
-    if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-        e.wake = undefined;
-        resolve();
-      };
-      // +1: libuv measures timers on a loop clock that may lag Date.now() by a millisecond.
-      const timer = setTimeout(done, ms + 1);
-      this.timers.add(timer);
-      e.wake = done;
-    });
   }
 }
 

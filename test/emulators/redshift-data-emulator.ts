@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { AwsJsonServer, AwsServiceError, RawJson } from './aws-json-server';
+import { AsyncJobs } from './async-jobs';
 import { connect, firstKeyword, openDuckDb } from './athena-redshift-duckdb';
 import { REDSHIFT_MACROS, jsonWithExactIntegers, redshiftColumnMetadata, redshiftField, redshiftToDuckDb, type Field, type RedshiftColumnMetadata } from './redshift-format';
 
@@ -97,16 +98,13 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
   readonly cancelled: string[] = [];
   private setup!: DuckDBConnection;
   private readonly tokens = new Map<string, { id: string; fingerprint: string }>();
-  private readonly faults: Array<{ times: number; failure?: StatementFailure; delayMs?: number }> = [];
-  private latencyMs: number;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly jobs: AsyncJobs<StatementFailure>;
   private nextQueryId = 1000;
   private closed = false;
   private attached = false;
 
   constructor(private readonly options: RedshiftDataEmulatorOptions) {
-    this.latencyMs = options.latencyMs ?? 0;
+    this.jobs = new AsyncJobs(options.latencyMs);
   }
 
   async init(): Promise<void> {
@@ -134,26 +132,20 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
   }
 
   failNextStatements(times: number, failure: StatementFailure): void {
-    this.faults.push({ times, failure });
+    this.jobs.failNext(times, failure);
   }
 
   delayNextStatements(times: number, ms: number): void {
-    this.faults.push({ times, delayMs: ms });
+    this.jobs.delayNext(times, ms);
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.jobs.latencyMs = ms;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    for (const s of this.statements.values()) {
-      s.connection?.interrupt();
-      s.wake?.();
-    }
-    await this.server.close();
-    await Promise.allSettled([...this.running]);
+    await this.jobs.close(this.statements.values(), () => this.server.close());
     this.setup.closeSync();
     this.duckdb.closeSync();
   }
@@ -209,8 +201,7 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
     };
     if (input.ClientToken) this.tokens.set(input.ClientToken, { id: statement.id, fingerprint });
     this.statements.set(statement.id, statement);
-    const run = this.run(statement).finally(() => this.running.delete(run));
-    this.running.add(run);
+    this.jobs.track(this.run(statement));
     return this.executeOutput(statement);
   }
 
@@ -308,23 +299,23 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
   // --- execution ------------------------------------------------------------
 
   private async run(s: EmulatedStatement): Promise<void> {
-    await this.wait(s, 0);
+    await this.jobs.wait(s, 0);
     if (s.status !== 'SUBMITTED' || this.closed) return;
     this.setStatus(s, 'PICKED');
-    await this.wait(s, 0);
+    await this.jobs.wait(s, 0);
     if ((s.status as Status) !== 'PICKED' || this.closed) return;
     this.setStatus(s, 'STARTED');
     s.startedAt = Date.now();
-    const fault = this.takeFault();
-    const minimumEnd = s.startedAt + (fault?.delayMs ?? this.latencyMs);
+    const fault = this.jobs.takeFault();
+    const minimumEnd = s.startedAt + (fault?.delayMs ?? this.jobs.latencyMs);
     try {
       if (fault?.failure) {
-        await this.wait(s, minimumEnd - Date.now());
+        await this.jobs.wait(s, minimumEnd - Date.now());
         if (this.isRunning(s)) this.finish(s, 'FAILED', fault.failure.message);
         return;
       }
       await this.execute(s);
-      await this.wait(s, minimumEnd - Date.now());
+      await this.jobs.wait(s, minimumEnd - Date.now());
       if (this.isRunning(s)) this.finish(s, 'FINISHED');
     } catch (error) {
       if (this.isRunning(s)) this.finish(s, 'FAILED', redshiftError(error));
@@ -360,14 +351,6 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
     return s.status === 'STARTED';
   }
 
-  private takeFault(): { failure?: StatementFailure; delayMs?: number } | undefined {
-    const fault = this.faults[0];
-    if (!fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.shift();
-    return fault;
-  }
-
   private setStatus(s: EmulatedStatement, status: Status): void {
     s.status = status;
     s.updatedAt = Date.now();
@@ -378,22 +361,6 @@ class RedshiftDataEmulatorImpl implements RedshiftDataEmulator {
     if (error) s.error = error;
     s.completedAt = Date.now();
     s.startedAt ??= s.completedAt;
-  }
-
-  private wait(s: EmulatedStatement, ms: number): Promise<void> {
-    if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-        s.wake = undefined;
-        resolve();
-      };
-      // +1: libuv measures timers on a loop clock that may lag Date.now() by a millisecond.
-      const timer = setTimeout(done, ms + 1);
-      this.timers.add(timer);
-      s.wake = done;
-    });
   }
 }
 

@@ -173,7 +173,9 @@ export const REDSHIFT_MACROS = [
  * Redshift SQL -> DuckDB SQL, for what lakegate sends: `:name` parameters become
  * `$name`; table attributes DuckDB does not have (DISTSTYLE, DISTKEY, SORTKEY,
  * ENCODE, BACKUP) are dropped, and so are PRIMARY KEYs (not enforced by Redshift); SUPER becomes JSON, VARCHAR(MAX) VARCHAR;
- * DATEADD(unit, n, d) and DATE_PART(unit, d) take their unit as a keyword.
+ * DATEADD(unit, n, d) and DATE_PART(unit, d) take their unit as a keyword;
+ * VACUUM's Redshift options (DELETE ONLY, FULL, ... TO n PERCENT, BOOST) are dropped:
+ * DuckDB's VACUUM <table> stands in for them.
  * Gaps: COPY / UNLOAD, IDENTITY columns, LISTAGG, window frames DuckDB lacks.
  */
 export function redshiftToDuckDb(sqlText: string): { sql: string; names: string[] } {
@@ -196,7 +198,10 @@ export function redshiftToDuckDb(sqlText: string): { sql: string; names: string[
       .replace(/\bSUPER\b/gi, 'JSON')
       .replace(/\bVARCHAR\s*\(\s*MAX\s*\)/gi, 'VARCHAR')
       .replace(/\bDATEADD\s*\(\s*(day|week|month)\s*,/gi, (_m, unit: string) => `rs_dateadd_${unit.toLowerCase()}(`)
-      .replace(/\bDATE_PART\s*\(\s*(\w+)\s*,/gi, (_m, unit: string) => `date_part('${unit.toLowerCase()}',`),
+      .replace(/\bDATE_PART\s*\(\s*(\w+)\s*,/gi, (_m, unit: string) => `date_part('${unit.toLowerCase()}',`)
+      .replace(/\bVACUUM\s+(?:FULL|DELETE\s+ONLY|SORT\s+ONLY|REINDEX|RECLUSTER)\b/gi, 'VACUUM')
+      .replace(/\s+TO\s+\d+\s+PERCENT\b/gi, '')
+      .replace(/\s+BOOST\b/gi, ''),
   );
   return { sql: translated, names };
 }

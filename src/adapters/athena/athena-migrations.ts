@@ -1,7 +1,7 @@
 import type { MigrationLedger, MigrationRun } from '../../ports/migration-ledger';
 import type { SqlEngine } from '../../ports/sql-engine';
-import { quoteIdent, sql } from '../../ports/sql';
-import { findMigrationsDir, loadMigrationFiles } from '../../util/migration-files';
+import { quoteIdent } from '../../ports/sql';
+import { applyMissingMigrations, findMigrationsDir, loadMigrationFiles } from '../../util/migration-files';
 
 /**
  * Applies migrations/athena (database, landing table, Iceberg events table) that
@@ -40,28 +40,5 @@ export async function migrateAthena(engine: SqlEngine, options: AthenaMigrationO
     eventsTable,
     buckets: String(buckets),
   });
-  return applyMissing(engine, options.ledger, store, files, 'migrate.athena');
-}
-
-async function applyMissing(
-  engine: SqlEngine,
-  ledger: MigrationLedger,
-  store: string,
-  files: Array<{ version: string; statements: string[] }>,
-  label: string,
-): Promise<MigrationRun> {
-  const done = new Set(await ledger.applied(store));
-  const run: MigrationRun = { store, applied: [], alreadyApplied: [] };
-  for (const file of files) {
-    if (done.has(file.version)) {
-      run.alreadyApplied.push(file.version);
-      continue;
-    }
-    for (const statement of file.statements) {
-      await engine.query({ label, sql: sql([statement]), timeoutMs: 300_000 });
-    }
-    await ledger.record(store, file.version);
-    run.applied.push(file.version);
-  }
-  return run;
+  return applyMissingMigrations(engine, options.ledger, store, files, 'migrate.athena');
 }

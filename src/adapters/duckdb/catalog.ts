@@ -8,6 +8,7 @@ import { matchesLike } from '../../util/sql-like';
 import { CATALOG_DATABASES } from './catalog-registry';
 import { hiveType } from './hive-types';
 import { eventsDir, warehousePath } from './layout';
+import { stringMap } from './values';
 
 export const DEFAULT_EMBEDDED_CATALOG_ID = '000000000000';
 
@@ -192,7 +193,7 @@ export class EmbeddedCatalog implements Catalog {
       updateTime: str(row.updated_at),
       columns: [],
       partitionKeys: [],
-      parameters: parseParameters(row.parameters),
+      parameters: stringMap(row.parameters),
       viewText: null,
     };
   }
@@ -223,17 +224,6 @@ function isDatabase(name: string): name is 'lake' | 'warehouse' {
 
 function str(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
-}
-
-function parseParameters(value: unknown): Record<string, string> {
-  if (typeof value !== 'string') return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-  } catch {
-    return {};
-  }
 }
 
 /** `CREATE VIEW x AS SELECT ...;` -> `SELECT ...` (what Glue shows as the view's SQL). */

@@ -1,6 +1,7 @@
 import type { GlueJobRecord, GlueJobRunRecord, JobRunState, JobRunWindow, JobRuns, WorkerType } from '../../ports/job-runs';
 import type { SqlEngine, SqlRow } from '../../ports/sql-engine';
 import { p, sql } from '../../ports/sql';
+import { stringMap } from './values';
 
 /** Glue jobs and runs of the embedded mode: tables ops.glue_jobs and ops.glue_job_runs. */
 export class EmbeddedJobRuns implements JobRuns {
@@ -17,7 +18,7 @@ export class EmbeddedJobRuns implements JobRuns {
       numberOfWorkers: num(r.number_of_workers),
       maxCapacity: num(r.max_capacity),
       timeoutMinutes: num(r.timeout_minutes),
-      tags: parseTags(r.tags),
+      tags: stringMap(r.tags),
     }));
   }
 
@@ -59,15 +60,4 @@ function toRun(r: SqlRow): GlueJobRunRecord {
 
 function num(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
-}
-
-function parseTags(value: unknown): Record<string, string> {
-  if (typeof value !== 'string') return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-  } catch {
-    return {};
-  }
 }

@@ -130,6 +130,18 @@ export function toSqlCell(value: DuckDBValue, type: DuckDBType): SqlCell {
 }
 
 /** A column type as SQL text ('BIGINT', 'DECIMAL(18,2)', 'JSON', 'VARCHAR[]'). */
+/** A JSON object held in a VARCHAR column (Glue-style parameters, tags) as string -> string; {} when absent or not an object. */
+export function stringMap(value: unknown): Record<string, string> {
+  if (typeof value !== 'string') return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return {};
+  }
+}
+
 export function typeName(type: DuckDBType): string {
   return type.alias ?? type.toString();
 }

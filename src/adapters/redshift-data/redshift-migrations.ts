@@ -1,7 +1,7 @@
 import type { MigrationLedger, MigrationRun } from '../../ports/migration-ledger';
 import type { SqlEngine } from '../../ports/sql-engine';
-import { quoteIdent, sql } from '../../ports/sql';
-import { findMigrationsDir, loadMigrationFiles } from '../../util/migration-files';
+import { quoteIdent } from '../../ports/sql';
+import { applyMissingMigrations, findMigrationsDir, loadMigrationFiles } from '../../util/migration-files';
 
 /**
  * Applies migrations/redshift (schema, customers, daily_event_counts, the weekly
@@ -23,18 +23,5 @@ export async function migrateRedshift(engine: SqlEngine, options: RedshiftMigrat
   const schema = options.schema ?? 'warehouse';
   quoteIdent(schema); // refuses anything but a plain name
   const files = await loadMigrationFiles(options.dir ?? findMigrationsDir('redshift'), { schema });
-  const done = new Set(await options.ledger.applied(store));
-  const run: MigrationRun = { store, applied: [], alreadyApplied: [] };
-  for (const file of files) {
-    if (done.has(file.version)) {
-      run.alreadyApplied.push(file.version);
-      continue;
-    }
-    for (const statement of file.statements) {
-      await engine.query({ label: 'migrate.redshift', sql: sql([statement]), timeoutMs: 300_000 });
-    }
-    await options.ledger.record(store, file.version);
-    run.applied.push(file.version);
-  }
-  return run;
+  return applyMissingMigrations(engine, options.ledger, store, files, 'migrate.redshift');
 }

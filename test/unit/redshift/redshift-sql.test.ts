@@ -56,4 +56,9 @@ describe('the emulator translates the DDL of migrations/redshift', () => {
     const { sql: text } = redshiftToDuckDb(`CREATE TABLE IF NOT EXISTS w.c (\n  id VARCHAR(128) NOT NULL,\n  doc SUPER,\n  PRIMARY KEY (id)\n)\nDISTSTYLE KEY\nDISTKEY (id)\nCOMPOUND SORTKEY (id, doc)`);
     expect(text.replace(/\s+/g, ' ').trim()).toBe('CREATE TABLE IF NOT EXISTS w.c ( id VARCHAR(128) NOT NULL, doc JSON )');
   });
+
+  test("runs Redshift's VACUUM variants as DuckDB's VACUUM <table>", () => {
+    expect(redshiftToDuckDb('VACUUM DELETE ONLY "warehouse"."customers" TO 100 PERCENT').sql).toBe('VACUUM "warehouse"."customers"');
+    expect(redshiftToDuckDb('VACUUM FULL w.c TO 75 PERCENT BOOST').sql).toBe('VACUUM w.c');
+  });
 });
