@@ -17,14 +17,12 @@ import { cleanup, datasetSpec, figure, finish, parseArgs, round, runMain } from 
 import { ensureDataset, weeklyWindow } from './lib/dataset.mjs';
 import { gql, WEEKLY_STATS_QUERY, weeklyStatsInput } from './lib/graphql.mjs';
 import { startLakegate, startRedis } from './lib/server.mjs';
-import { MINIMAL, MINIMAL_NO_CC, versusMinimal } from './lib/versus-minimal.mjs';
+import { loadSettings, MINIMAL, MINIMAL_NO_CC, versusMinimal } from './lib/versus-minimal.mjs';
 
 async function main() {
   const options = parseArgs();
   const spec = datasetSpec(options);
-  const rounds = options.rounds ?? (options.quick ? 1 : 3);
-  const duration = options.duration ?? (options.quick ? 3 : 10);
-  const connections = options.connections ?? 10;
+  const { rounds, duration, connections } = loadSettings(options);
   const manifest = await ensureDataset(spec);
   const window = weeklyWindow(manifest);
   const variables = { input: weeklyStatsInput(window, 'LAKE') };

@@ -18,7 +18,7 @@ import { cleanup, datasetSpec, figure, finish, parseArgs, round, runMain } from 
 import { addDays, ensureDataset, weekStart } from './lib/dataset.mjs';
 import { gql } from './lib/graphql.mjs';
 import { startLakegate } from './lib/server.mjs';
-import { MINIMAL, MINIMAL_NO_CC, versusMinimal } from './lib/versus-minimal.mjs';
+import { loadSettings, MINIMAL, MINIMAL_NO_CC, versusMinimal } from './lib/versus-minimal.mjs';
 
 const QUERY = `query SmallStats($input: EventStatsInput!) {
   eventStats(input: $input) { periodStart customerType eventType customerId totalEvents }
@@ -27,9 +27,7 @@ const QUERY = `query SmallStats($input: EventStatsInput!) {
 async function main() {
   const options = parseArgs();
   const spec = datasetSpec(options);
-  const rounds = options.rounds ?? (options.quick ? 1 : 3);
-  const duration = options.duration ?? (options.quick ? 3 : 10);
-  const connections = options.connections ?? 10;
+  const { rounds, duration, connections } = loadSettings(options);
   const manifest = await ensureDataset(spec);
   const lastMonday = weekStart(addDays(manifest.endDay, 1));
   const input = { from: addDays(lastMonday, -28), to: addDays(lastMonday, -1), interval: 'WEEK', groupBy: ['CUSTOMER_TYPE'], source: 'WAREHOUSE' };

@@ -14,6 +14,15 @@ export const MINIMAL_NO_CC = 'minimal Apollo (cache-control off)';
  * `ours`: a started lakegate; `body`: its (warmed) answer to `query`/`variables`.
  * Returns { results, ratios } with per-target medians and lakegate / floor ratios.
  */
+/** Rounds, seconds per round and connections of a load comparison (--quick: 1 x 3 s). */
+export function loadSettings(options) {
+  return {
+    rounds: options.rounds ?? (options.quick ? 1 : 3),
+    duration: options.duration ?? (options.quick ? 3 : 10),
+    connections: options.connections ?? 10,
+  };
+}
+
 export async function versusMinimal({ ours, body, query, variables, rounds, duration, warmup, connections }) {
   const rows = body.data.eventStats;
   const minimals = [];

@@ -6,7 +6,7 @@ import { generateDecisions } from '../../src/seed/decisions';
 import { addDays } from '../../src/util/days';
 import { applyProcessEnv, startAwsEndpoints, type AwsEndpoints } from '../helpers/aws-endpoints';
 import { cleanupTestData, dataDirCopy, seededTemplate, startTestApp, TEST_KEYS, TEST_SEED, type GraphQLResult, type TestApp } from '../helpers/test-app';
-import { OPERATIONS, WEEKLY_DATASET } from './contract-operations';
+import { decisionInput, OPERATIONS, WEEKLY_DATASET } from './contract-operations';
 
 /**
  * The whole GraphQL contract answered twice from the same data: once by the
@@ -136,20 +136,7 @@ describe('decisions', () => {
   });
 
   test('recordDecision: same answer in both modes; idempotent replay; a different body is refused alike', async () => {
-    const input = {
-      id: 'dec_parity_0001',
-      transactionId: 'txn_parity_0001',
-      customerId: generated[5]!.customerId,
-      decidedAt: '2026-01-31T12:00:00.000Z',
-      outcome: 'REFERRED',
-      kind: 'FRAUD',
-      policy: 'fraud-screen',
-      policyVersion: '7.4.1',
-      riskScore: 0.42,
-      amount: { value: '1250.00', currency: 'EUR' },
-      checks: [{ name: 'velocity', result: 'FAIL', score: 0.8, latencyMs: 12 }],
-      schemaVersion: 1,
-    };
+    const input = decisionInput({ id: 'dec_parity_0001', transactionId: 'txn_parity_0001', customerId: generated[5]!.customerId });
     const [e, a] = await Promise.all([
       embedded.gql(OPERATIONS.recordDecision, { input }, { key: TEST_KEYS.writer }),
       aws.gql(OPERATIONS.recordDecision, { input }, { key: TEST_KEYS.writer }),

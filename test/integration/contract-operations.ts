@@ -64,3 +64,19 @@ export const WEEKLY_DATASET = {
   groupBy: ['CUSTOMER_TYPE', 'EVENT_TYPE'],
   excludeCustomerTypes: ['Reseller'],
 } as const;
+
+/** A RecordDecisionInput for the given ids (the body every recordDecision test sends). */
+export function decisionInput(ids: { id: string; transactionId: string; customerId: string }) {
+  return {
+    ...ids,
+    decidedAt: '2026-01-31T12:00:00.000Z',
+    outcome: 'REFERRED',
+    kind: 'FRAUD',
+    policy: 'fraud-screen',
+    policyVersion: '7.4.1',
+    riskScore: 0.42,
+    amount: { value: '1250.00', currency: 'EUR' },
+    checks: [{ name: 'velocity', result: 'FAIL', score: 0.8, latencyMs: 12 }],
+    schemaVersion: 1,
+  };
+}

@@ -3,7 +3,7 @@ import { generateDecisions } from '../../src/seed/decisions';
 import { addDays } from '../../src/util/days';
 import { rawDuckDb, type RawDuckDb } from '../helpers/raw-duckdb';
 import { cleanupTestData, startTestApp, TEST_KEYS, TEST_SEED, type TestApp } from '../helpers/test-app';
-import { OPERATIONS, WEEKLY_DATASET } from './contract-operations';
+import { decisionInput, OPERATIONS, WEEKLY_DATASET } from './contract-operations';
 
 /**
  * The public contract over HTTP against a real server on the embedded stores:
@@ -106,20 +106,7 @@ describe('decisions', () => {
 });
 
 describe('recordDecision', () => {
-  const input = {
-    id: 'dec_contract_0001',
-    transactionId: 'txn_contract_0001',
-    customerId: 'cus_000042',
-    decidedAt: '2026-01-31T12:00:00.000Z',
-    outcome: 'REFERRED',
-    kind: 'FRAUD',
-    policy: 'fraud-screen',
-    policyVersion: '7.4.1',
-    riskScore: 0.42,
-    amount: { value: '1250.00', currency: 'EUR' },
-    checks: [{ name: 'velocity', result: 'FAIL', score: 0.8, latencyMs: 12 }],
-    schemaVersion: 1,
-  };
+  const input = decisionInput({ id: 'dec_contract_0001', transactionId: 'txn_contract_0001', customerId: 'cus_000042' });
 
   test('writes the decision, visible at once to decision, decisionsByTransaction and customerDecisions', async () => {
     const { body } = await t.gql(OPERATIONS.recordDecision, { input }, { key: TEST_KEYS.writer });
