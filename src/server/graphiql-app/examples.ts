@@ -105,6 +105,31 @@ query WeeklyEventStats($from: Date!, $to: Date!) {
 }
 `;
 
+/** The decision fields both decision tabs show (each tab is a document of its own, so each carries it). */
+const DECISION_FIELDS_FRAGMENT = `fragment DecisionFields on Decision {
+  id
+  transactionId
+  customerId
+  decidedAt
+  outcome
+  kind
+  policy
+  policyVersion
+  riskScore
+  amount {
+    value
+    currency
+  }
+  checks {
+    name
+    result
+    score
+    latencyMs
+  }
+  schemaVersion
+}
+`;
+
 const DECISIONS = `# Risk decisions (credit, fraud, AML). Put a customerId from the Events tab into
 # the variables; a customer's decisions come newest first, a transaction's oldest first.
 # Customer name and email are masked without the pii:read scope.
@@ -144,28 +169,7 @@ query DecisionsByTransaction($transactionId: ID!) {
   }
 }
 
-fragment DecisionFields on Decision {
-  id
-  transactionId
-  customerId
-  decidedAt
-  outcome
-  kind
-  policy
-  policyVersion
-  riskScore
-  amount {
-    value
-    currency
-  }
-  checks {
-    name
-    result
-    score
-    latencyMs
-  }
-  schemaVersion
-}
+${DECISION_FIELDS_FRAGMENT}
 `;
 
 const CATALOG = `# The data catalog (Glue on AWS; derived from the embedded lake and warehouse
@@ -370,32 +374,15 @@ const RECORD_DECISION = `# Record a decision (scope decisions:write). Idempotent
 
 mutation RecordDecision($input: RecordDecisionInput!) {
   recordDecision(input: $input) {
-    id
-    transactionId
-    customerId
-    decidedAt
-    outcome
-    kind
-    policy
-    policyVersion
-    riskScore
-    amount {
-      value
-      currency
-    }
-    checks {
-      name
-      result
-      score
-      latencyMs
-    }
-    schemaVersion
+    ...DecisionFields
     customer {
       id
       customerType
     }
   }
 }
+
+${DECISION_FIELDS_FRAGMENT}
 `;
 
 const DAY_MS = 86_400_000;
