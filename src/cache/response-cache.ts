@@ -53,12 +53,11 @@ export interface CachedResponse {
   reads: CacheEvent[];
 }
 
+/** Stored as `<JSON of this>\n<JSON of the data>`: the data is encoded once, not escaped inside another JSON string. */
 interface StoredResponse {
   freshUntil: number;
   deps: Array<[key: string, digest: string]>;
   reads: Array<{ label: string; backend?: string }>;
-  /** JSON of the data. */
-  data: string;
 }
 
 export class ResponseCache {
@@ -89,14 +88,15 @@ export class ResponseCache {
       const raw = await this.op('get', () => this.cache.get(key));
       const stored = raw === null ? null : parseStored(raw);
       const now = this.now();
-      if (!stored || now >= stored.freshUntil) return this.miss();
-      const current = await this.op('deps', () => Promise.all(stored.deps.map(([depKey]) => this.cache.get(depKey))));
+      if (!stored || now >= stored.meta.freshUntil) return this.miss();
+      const deps = stored.meta.deps;
+      const current = await this.op('deps', () => Promise.all(deps.map(([depKey]) => this.cache.get(depKey))));
       for (let i = 0; i < current.length; i++) {
         const entry = current[i];
-        if (entry === null || entry === undefined || entryDigest(entry) !== stored.deps[i]![1]) return this.miss();
+        if (entry === null || entry === undefined || entryDigest(entry) !== deps[i]![1]) return this.miss();
       }
       metrics.responses.inc({ outcome: 'hit' });
-      return { data: JSON.parse(stored.data) as Record<string, unknown>, reads: stored.reads.map((r) => ({ label: r.label, backend: r.backend, status: 'hit' })) };
+      return { data: JSON.parse(stored.data) as Record<string, unknown>, reads: stored.meta.reads.map((r) => ({ label: r.label, backend: r.backend, status: 'hit' })) };
     } catch {
       return null; // counted and logged by op(); the request executes normally
     }
@@ -114,13 +114,12 @@ export class ResponseCache {
     if (freshUntil - now < 1000) return;
     let value: string;
     try {
-      const stored: StoredResponse = {
+      const meta: StoredResponse = {
         freshUntil,
         deps: deps.map((d) => [d.key, d.digest]),
         reads: scope.cache.map((r) => ({ label: r.label, backend: r.backend })),
-        data: JSON.stringify(data),
       };
-      value = JSON.stringify(stored);
+      value = `${JSON.stringify(meta)}\n${JSON.stringify(data)}`;
     } catch {
       return;
     }
@@ -168,11 +167,14 @@ export function dependenciesOf(scope: QueryScope): CacheDependency[] | null {
   return [...byKey.values()];
 }
 
-function parseStored(raw: string): StoredResponse | null {
+/** The metadata line, parsed, and the data's JSON text (parsed only once the response is known to be valid). */
+function parseStored(raw: string): { meta: StoredResponse; data: string } | null {
+  const newline = raw.indexOf('\n');
+  if (newline < 0) return null;
   try {
-    const parsed = JSON.parse(raw) as Partial<StoredResponse>;
-    if (typeof parsed.freshUntil !== 'number' || !Array.isArray(parsed.deps) || !Array.isArray(parsed.reads) || typeof parsed.data !== 'string') return null;
-    return parsed as StoredResponse;
+    const meta = JSON.parse(raw.slice(0, newline)) as Partial<StoredResponse>;
+    if (typeof meta.freshUntil !== 'number' || !Array.isArray(meta.deps) || !Array.isArray(meta.reads)) return null;
+    return { meta: meta as StoredResponse, data: raw.slice(newline + 1) };
   } catch {
     return null;
   }
