@@ -9,7 +9,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode, tooExpensive } from '../../errors/app-error';
 import type { Catalog, CatalogDatabaseRecord, CatalogPartitionRecord, CatalogTableRecord, TokenPage } from '../../ports/catalog';
-import { likeToRegExp } from '../../util/sql-like';
+import { likeMatcher } from '../../util/sql-like';
 import { mapDatabase, mapPartition, mapTable } from './catalog-mapper';
 import { glueCall } from './glue-call';
 import { fetchGlueTable } from './glue-table-read';
@@ -95,7 +95,7 @@ export class GlueCatalog implements Catalog {
   ): Promise<TokenPage<CatalogTableRecord>> {
     this.assertServed(catalogId);
     if (!this.exposed(catalogId, database)) return { items: [] };
-    const filter = options.nameLike === undefined ? undefined : likeToRegExp(options.nameLike);
+    const filter = options.nameLike === undefined ? undefined : likeMatcher(options.nameLike);
     const limit = Math.max(1, Math.floor(options.limit));
     // Unfiltered, a Glue page the size of the request suffices; filtered, read full pages.
     const glueMax = (wanted: number) => (filter ? this.pageSize : Math.min(Math.max(wanted, 1), this.pageSize));

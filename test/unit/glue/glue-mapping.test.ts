@@ -3,7 +3,7 @@ import { decodeEngineView, decodeViewText, encodePrestoView } from '../../../src
 import { partitionValueComparator } from '../../../src/adapters/glue/partition-order';
 import { parsePartitionStats } from '../../../src/adapters/glue/partition-stats-parameters';
 import { decodePartitionOffset, decodeTablePosition, encodePartitionOffset, encodeTablePosition } from '../../../src/adapters/glue/page-token';
-import { likeToRegExp, matchesLike } from '../../../src/util/sql-like';
+import { likeMatcher, matchesLike } from '../../../src/util/sql-like';
 import { storageFor } from '../../emulators/glue-content';
 
 describe('detectTableFormat', () => {
@@ -61,7 +61,7 @@ describe('SQL LIKE', () => {
     expect(matchesLike('axb', 'a.b')).toBe(false);
     expect(matchesLike('a+b(c)', 'a+b(c)')).toBe(true);
     expect(matchesLike('line\nbreak', 'line%')).toBe(true);
-    expect(likeToRegExp('%[x]%').test('a[x]b')).toBe(true);
+    expect(likeMatcher('%[x]%').test('a[x]b')).toBe(true);
   });
 });
 
