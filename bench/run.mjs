@@ -28,6 +28,7 @@ const OURS = [
   { name: 'cache-vs-constant', issue: 4, dataset: true },
   { name: 'cache-speedup', issue: 4, dataset: true },
   { name: 'stampede', issue: 4, dataset: true },
+  { name: 'attack-latency', issue: 16, dataset: false },
 ];
 
 function benchmarks() {

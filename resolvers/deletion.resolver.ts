@@ -1,4 +1,5 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { hasScope } from '../src/auth/principal';
 import type { RequestContext } from '../src/context/request-context';
 import type { DeletionRequestView } from '../src/gdpr/deletion-view';
 import type { Services } from '../src/services/services';
@@ -16,10 +17,11 @@ export class DeletionResolver {
   @Mutation(() => DeletionRequest, {
     description:
       'Records a GDPR erasure of a customer, durably, before answering; the customer is then erased from every store, verified and audited. ' +
-      'Idempotent on input.idempotencyKey; a customer with an open request gets that request back.',
+      'Idempotent on input.idempotencyKey; a customer with an open request gets that request back ' +
+      '(without requestedBy, reason and errors when another principal made it and the caller lacks gdpr:read).',
   })
   requestDeletion(@Arg('input', () => DeletionRequestInput) input: DeletionRequestInput, @Ctx() ctx: RequestContext): Promise<DeletionRequestView> {
-    return this.services.deletions.request(input, ctx.principal.id);
+    return this.services.deletions.request(input, ctx.principal.id, { readRequests: hasScope(ctx.principal, 'gdpr:read') });
   }
 
   @Authorized('gdpr:read')

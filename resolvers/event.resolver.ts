@@ -1,10 +1,13 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { hasScope } from '../src/auth/principal';
 import type { RequestContext } from '../src/context/request-context';
 import type { CustomerRecord } from '../src/services/customers/customer.service';
+import { attributesFor } from '../src/services/events/event-attributes';
 import type { EventRecord, EventStatRecord } from '../src/services/events/event.service';
 import type { Services } from '../src/services/services';
 import type { Page } from '../src/util/pagination';
 import { PageArgs } from '../schema/common/pagination.args';
+import { JSONObjectScalar } from '../schema/common/scalars';
 import { Customer } from '../schema/customers/customer.type';
 import { EventFilter } from '../schema/events/event-filter.input';
 import { EventStat } from '../schema/events/event-stat.type';
@@ -25,6 +28,12 @@ export class EventResolver {
   @Query(() => [EventStat], { description: 'Event counts per period and group, from the warehouse (default) or the lake.' })
   eventStats(@Arg('input', () => EventStatsInput) input: EventStatsInput): Promise<EventStatRecord[]> {
     return this.services.events.eventStats(input);
+  }
+
+  /** Per caller, after the (shared) events cache: personal keys are masked without pii:read. */
+  @FieldResolver(() => JSONObjectScalar)
+  attributes(@Root() event: EventRecord, @Ctx() ctx: RequestContext): Record<string, unknown> {
+    return attributesFor(event.attributes, hasScope(ctx.principal, 'pii:read'));
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'From the warehouse customer dimension (batched per request).' })

@@ -19,6 +19,7 @@ import { LakeChangeWatcher } from './services/events/lake-watcher';
 import type { Services } from './services/services';
 import { createDeletionExecutor } from './gdpr/create-executor';
 import type { DeletionExecutor } from './gdpr/executor';
+import { PendingErasures } from './gdpr/pending-erasures';
 import { createBackends, type Backends } from './wiring/backends';
 import { createServices } from './wiring/services';
 import { resolveSubjectHashKey } from './wiring/subject-hash-key';
@@ -70,13 +71,24 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     },
   });
   const removeSinks = [addQuerySink((stats) => backends.queryLedger.record(stats)), addQuerySink(observeQuery)];
+  let pendingErasures: PendingErasures | undefined;
 
   try {
     const services = createServices(config, backends);
     const lakeWatcher = new LakeChangeWatcher(backends.lake, backends.cacheReader, logger, config.embedded.lakeWatchMs);
     lakeWatcher.start();
-    const gdprExecutor = config.gdpr.executorInServer ? createDeletionExecutor(backends.gdpr, config.gdpr, logger) : undefined;
-    if (gdprExecutor) services.deletions.onRequested(() => gdprExecutor.wake());
+    // The caches' view of erasures not yet purged from them (issue 16, M2): listed before the first request is served.
+    pendingErasures = backends.cache
+      ? new PendingErasures(backends.gdpr.ledger, backends.erasureGuard, { refreshMs: Math.max(1000, config.gdpr.pollIntervalMs), logger, wake: () => gdprExecutor?.wake() })
+      : undefined;
+    const gdprExecutor = config.gdpr.executorInServer
+      ? createDeletionExecutor(backends.gdpr, config.gdpr, logger, { onPass: () => void pendingErasures?.refresh() })
+      : undefined;
+    services.deletions.onRequested((request) => {
+      pendingErasures?.recorded(request.subjectHash);
+      gdprExecutor?.wake();
+    });
+    await pendingErasures?.start();
     const schema = buildLakegateSchema(services);
     const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache)]);
     await apollo.start();
@@ -106,6 +118,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         draining = true;
         // First: a pass in progress gives its leases back before the stores close.
         await gdprExecutor?.stop();
+        await pendingErasures?.stop();
         await lakeWatcher.stop();
         const grace = setTimeout(() => http.server.closeAllConnections(), config.server.shutdownGraceMs);
         grace.unref();
@@ -121,6 +134,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       })());
     return { url, port, config, logger, backends, services, http, apollo, gdprExecutor, close };
   } catch (error) {
+    await pendingErasures?.stop();
     removeSinks.forEach((remove) => remove());
     await backends.close();
     throw error;

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { PERSONAL_ATTRIBUTE_KEYS } from '../../src/services/events/event-attributes';
 import { connectionTypes } from '../common/connection';
 import { DateScalar, DateTimeScalar, JSONObjectScalar } from '../common/scalars';
 import { EventSeverity } from './event.enums';
@@ -32,7 +33,9 @@ export class Event {
   @Field(() => EventSeverity)
   severity!: EventSeverity;
 
-  @Field(() => JSONObjectScalar)
+  @Field(() => JSONObjectScalar, {
+    description: `Event details as the source wrote them. Personal keys (${PERSONAL_ATTRIBUTE_KEYS.join(', ')}; any depth, any case) read as "***" without pii:read.`,
+  })
   attributes!: Record<string, unknown>;
 }
 

@@ -47,8 +47,11 @@ export class DeletionRequest {
   @Field(() => String, { nullable: true })
   reason!: string | null;
 
-  @Field({ description: 'Id of the principal that asked.' })
-  requestedBy!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Id of the principal that asked; null when withheld (another principal asked and the caller lacks gdpr:read).',
+  })
+  requestedBy!: string | null;
 
   @Field(() => DateTimeScalar)
   requestedAt!: string;

@@ -6,6 +6,7 @@ import type { Cache, CacheFence, CacheLock } from '../ports/cache';
 import { CacheBreaker } from './breaker';
 import type { CachedReader, CacheReadSpec } from './cached-reader';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './codec';
+import type { ErasureGuard } from './erasure-guard';
 import { cacheKey, datasetTag, domainTag, entryDigest, fillLockName, parseTag, SUBJECT_ANY_TAG, subjectTag, subjectTags } from './keys';
 import { entryLifetime } from './lifetime';
 import { cacheMetrics as metrics } from './metrics';
@@ -21,7 +22,10 @@ import { SingleFlight } from './single-flight';
  *   is never stored after it;
  * - stale-while-revalidate where the domain allows it (one background refresh);
  * - fail-open: any cache failure or timeout falls back to the backend, reported as
- *   status 'error' (extensions.cache, metrics, rate-limited logs), never to the client.
+ *   status 'error' (extensions.cache, metrics, rate-limited logs), never to the client;
+ * - erasures whose cache purge has not completed (src/cache/erasure-guard.ts): an
+ *   entry holding their subject is neither served nor stored, and a purge that
+ *   failed is redone here before any entry is served again.
  */
 export type CachedReaderConfig = Pick<
   CacheConfig,
@@ -34,6 +38,8 @@ export interface CachedReaderOptions {
   recordDependencies?: boolean;
   /** Shared with the response cache, so that one failure skips the cache for both (one timeout per outage window, not two). */
   breaker?: CacheBreaker;
+  /** Erasures not yet purged from the cache (shared with the response cache). */
+  guard?: ErasureGuard;
   config: CachedReaderConfig;
   /** Key of the subject hash (config.subjectHashKey): subject tags are keyed hashes. */
   subjectHashKey: string;
@@ -82,6 +88,7 @@ class Reader implements SharedCachedReader {
   private readonly flights = new SingleFlight<Outcome, FlightContext>();
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly recordDependencies: boolean;
+  private readonly guard: ErasureGuard | undefined;
 
   constructor(options: CachedReaderOptions) {
     this.cache = options.cache;
@@ -93,6 +100,13 @@ class Reader implements SharedCachedReader {
     this.random = options.random ?? Math.random;
     this.breaker = options.breaker ?? new CacheBreaker(options.config.breakerMs, this.now);
     this.warn = rateLimitedWarn(this.logger);
+    this.guard = options.guard;
+    this.guard?.attachPurger(async (hashes, datasets) => {
+      // Not while the cache is known to be down: the next read after the window tries.
+      if (this.breaker.isOpen()) throw new Error('the cache is not reachable');
+      const tags = [SUBJECT_ANY_TAG, ...hashes.map((h) => `subject:${h}`), ...datasets.map((d) => datasetTag(d))];
+      await this.invalidate(tags, 'subject');
+    });
   }
 
   read<T>(spec: CacheReadSpec<T>, load: () => Promise<T>): Promise<T> {
@@ -108,7 +122,7 @@ class Reader implements SharedCachedReader {
     const scope = currentQueryScope();
     // Single-flight holds even while the cache is skipped: an outage must not become a stampede.
     const flight = this.flights.run(key, { scope }, () =>
-      this.breaker.isOpen() ? this.loadSkippingCache(spec as CacheReadSpec, load) : this.readThrough(key, spec as CacheReadSpec, load),
+      this.breaker.isOpen() ? this.loadSkippingCache(spec as CacheReadSpec, load) : this.readGuarded(key, spec as CacheReadSpec, load),
     );
     if (!flight.joined) {
       const outcome = await flight.promise;
@@ -178,6 +192,22 @@ class Reader implements SharedCachedReader {
     return { value: await load(), status: 'error' };
   }
 
+  /** An erasure's failed purge is redone before anything is served from the cache; if it fails again, the cache is skipped. */
+  private readGuarded(key: string, spec: CacheReadSpec, load: () => Promise<unknown>): Promise<Outcome> {
+    if (!this.guard?.owing) return this.readThrough(key, spec, load);
+    return this.guard.settleOwed().then((purged) => (purged ? this.readThrough(key, spec, load) : this.loadSkippingCache(spec, load)));
+  }
+
+  /** The value holds a subject whose erasure has not purged the cache yet (or its subjects cannot be told). */
+  private holdsPendingSubject(spec: CacheReadSpec, value: unknown): boolean {
+    if (!this.guard?.active) return false;
+    try {
+      return this.guard.holdsPending(this.hashKey, [...(spec.subjects ?? []), ...(spec.subjectsOf ? spec.subjectsOf(value) : [])]);
+    } catch {
+      return true;
+    }
+  }
+
   private async readThrough(key: string, spec: CacheReadSpec, load: () => Promise<unknown>): Promise<Outcome> {
     let raw: string | null;
     try {
@@ -185,7 +215,9 @@ class Reader implements SharedCachedReader {
     } catch {
       return { value: await load(), status: 'error' };
     }
-    const envelope = raw === null ? null : this.decode(raw, spec);
+    const decoded = raw === null ? null : this.decode(raw, spec);
+    // An entry holding a subject being erased is a miss (and the refill is not stored).
+    const envelope = decoded && this.holdsPendingSubject(spec, decoded.value) ? null : decoded;
     if (raw !== null && envelope) {
       const now = this.now();
       if (now < envelope.freshUntil) return { value: envelope.value, status: 'hit', encoded: raw, key, freshUntil: envelope.freshUntil };
@@ -207,7 +239,7 @@ class Reader implements SharedCachedReader {
         const waitStarted = this.now();
         const raw = await this.op(spec.domain, 'wait', () => this.cache.waitFor(key, { timeoutMs: this.config.lockWaitMs, lock: lockName, signal: currentSignal() }));
         const envelope = raw === null ? null : this.decode(raw, spec);
-        if (raw !== null && envelope && this.now() < envelope.staleUntil) {
+        if (raw !== null && envelope && this.now() < envelope.staleUntil && !this.holdsPendingSubject(spec, envelope.value)) {
           metrics.lockWaits.inc({ domain: spec.domain, outcome: 'value' });
           return { value: envelope.value, status: 'hit', encoded: raw, key, freshUntil: envelope.freshUntil };
         }
@@ -269,6 +301,8 @@ class Reader implements SharedCachedReader {
     let tags: string[];
     try {
       const subjects = [...(spec.subjects ?? []), ...(spec.subjectsOf ? spec.subjectsOf(value) : [])];
+      // A subject being erased: served (it came from the backend), never stored.
+      if (this.guard?.holdsPending(this.hashKey, subjects)) return undefined;
       tags = [...spec.datasets.map((d) => datasetTag(d)), domainTag(spec.domain), ...subjectTags(this.hashKey, subjects, this.config.maxSubjectTags)];
       const envelope: Envelope = { freshUntil: now + lifetime.freshMs, staleUntil: now + lifetime.freshMs + lifetime.staleMs, value };
       encoded = encodeEnvelope(envelope);

@@ -4,6 +4,7 @@ import type { CacheDependency, CacheEvent, QueryScope } from '../observability/q
 import type { Cache } from '../ports/cache';
 import { today } from '../util/days';
 import type { CacheBreaker } from './breaker';
+import type { ErasureGuard } from './erasure-guard';
 import { entryDigest, SUBJECT_ANY_TAG } from './keys';
 import { cacheMetrics as metrics } from './metrics';
 import { rateLimitedWarn } from './rate-limited-log';
@@ -25,6 +26,9 @@ import { rateLimitedWarn } from './rate-limited-log';
  * it may see and how it is masked) and the UTC day (defaults relative to today).
  * Entries are filed under their dependencies' dataset and domain tags and under
  * subject:*, which every erasure purges, so their bytes go too, not only their use.
+ * For the same reason no response is served or stored while an erasure has not
+ * purged the cache yet (src/cache/erasure-guard.ts): the request executes, and its
+ * data-cache reads leave out the entries holding the subject.
  */
 export interface ResponseCacheOptions {
   cache: Cache;
@@ -35,6 +39,8 @@ export interface ResponseCacheOptions {
   version: string;
   /** Shared with the data cache's reader (src/wiring/backends.ts). */
   breaker: CacheBreaker;
+  /** Erasures not yet purged from the cache (shared with the data cache's reader). */
+  guard?: ErasureGuard;
   logger: Logger;
   now?: () => number;
 }
@@ -84,6 +90,9 @@ export class ResponseCache {
   /** The stored response, if every entry it was built from is unchanged and fresh; null otherwise (or when the cache fails). */
   async lookup(key: string): Promise<CachedResponse | null> {
     if (this.breaker.isOpen()) return null;
+    const guard = this.options.guard;
+    if (guard?.owing && !(await guard.settleOwed())) return null;
+    if (guard?.active) return this.miss();
     try {
       const raw = await this.op('get', () => this.cache.get(key));
       const stored = raw === null ? null : parseStored(raw);
@@ -123,7 +132,7 @@ export class ResponseCache {
     } catch {
       return;
     }
-    if (value.length > this.options.maxValueBytes || this.breaker.isOpen()) return;
+    if (value.length > this.options.maxValueBytes || this.breaker.isOpen() || this.options.guard?.active) return;
     const tags = [...new Set(deps.flatMap((d) => d.tags)), SUBJECT_ANY_TAG];
     try {
       await this.op('set', () => this.cache.set(key, value, { ttlMs: freshUntil - now, tags }));

@@ -12,8 +12,15 @@ export async function serve(): Promise<number> {
   const app = await startApp(config, { logger });
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    // A second SIGTERM or SIGINT: stop now.
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
     stopping = true;
+    // Whatever hangs (a backend that does not answer, a blocked stdout), the process
+    // ends once the grace period and the stores' own close timeouts are over.
+    setTimeout(() => {
+      logger.error({ graceMs: config.server.shutdownGraceMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.server.shutdownGraceMs + 10_000).unref();
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     app.close().then(
       () => process.exit(0),

@@ -21,12 +21,22 @@ export interface ServerConfig {
   /** GraphiQL page at GET /graphql (default: on outside production). */
   graphiql: boolean;
   introspection: boolean;
+  /** Bearer token /metrics requires (unset: /metrics is open). */
+  metricsToken: string | undefined;
+  /** Operation names that label metrics; any other name is counted as `other`. */
+  metricsOperations: string[];
 }
 
 export interface LimitsConfig {
   maxLakeDays: number;
   maxScanBytes: number;
   maxStatsRows: number;
+  /** Totals per request, all fields together (src/observability/request-budget.ts). */
+  maxRequestLakeDays: number;
+  maxRequestScanBytes: number;
+  maxResponseRows: number;
+  /** Serialized response size (src/server/stringify-result.ts). */
+  maxResponseBytes: number;
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
@@ -104,6 +114,12 @@ export function loadConfig(env: Env = process.env): Config {
       LAKEGATE_MAX_LAKE_DAYS: envInt(1, 100_000).default(400),
       LAKEGATE_MAX_SCAN_BYTES: envNumber(1, Number.MAX_SAFE_INTEGER).default(1e12),
       LAKEGATE_MAX_STATS_ROWS: envInt(1, 1_000_000).default(10_000),
+      LAKEGATE_MAX_REQUEST_LAKE_DAYS: envInt(1, 1_000_000).default(1000),
+      LAKEGATE_MAX_REQUEST_SCAN_BYTES: envNumber(1, Number.MAX_SAFE_INTEGER).default(1e12),
+      LAKEGATE_MAX_RESPONSE_ROWS: envInt(1, 10_000_000).default(50_000),
+      LAKEGATE_MAX_RESPONSE_BYTES: envInt(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+      LAKEGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+      LAKEGATE_METRICS_OPERATIONS: z.string().optional(),
       LAKEGATE_MAX_DEPTH: envInt(2, 100).default(12),
       LAKEGATE_MAX_ALIASES: envInt(1, 1000).default(30),
       LAKEGATE_MAX_TOKENS: envInt(100, 1_000_000).default(5000),
@@ -150,11 +166,17 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceMs: base.LAKEGATE_SHUTDOWN_GRACE_MS,
       graphiql: base.LAKEGATE_GRAPHIQL ?? !production,
       introspection: base.LAKEGATE_INTROSPECTION ?? !production,
+      metricsToken: base.LAKEGATE_METRICS_TOKEN,
+      metricsOperations: (base.LAKEGATE_METRICS_OPERATIONS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''),
     },
     limits: {
       maxLakeDays: base.LAKEGATE_MAX_LAKE_DAYS,
       maxScanBytes: base.LAKEGATE_MAX_SCAN_BYTES,
       maxStatsRows: base.LAKEGATE_MAX_STATS_ROWS,
+      maxRequestLakeDays: base.LAKEGATE_MAX_REQUEST_LAKE_DAYS,
+      maxRequestScanBytes: base.LAKEGATE_MAX_REQUEST_SCAN_BYTES,
+      maxResponseRows: base.LAKEGATE_MAX_RESPONSE_ROWS,
+      maxResponseBytes: base.LAKEGATE_MAX_RESPONSE_BYTES,
       maxDepth: base.LAKEGATE_MAX_DEPTH,
       maxAliases: base.LAKEGATE_MAX_ALIASES,
       maxTokens: base.LAKEGATE_MAX_TOKENS,

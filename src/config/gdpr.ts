@@ -6,7 +6,9 @@ import { ConfigError, envBool, envInt, readEnv, type Env } from './env';
  * The executor runs inside the server unless LAKEGATE_GDPR_EXECUTOR=false, and as
  * `lakegate worker`. Several executors may run at once: each claims requests with
  * a lease (a conditional write) that it renews while it works; a crashed
- * executor's lease expires after leaseMs and another one takes the request over.
+ * executor's lease expires after leaseMs and another one takes the request over
+ * (in the embedded mode at once: the process holding the data directory's lock is
+ * the only one that can use its ledger).
  */
 export interface GdprConfig {
   /** Run the executor inside `lakegate serve` (LAKEGATE_GDPR_EXECUTOR, default true). */

@@ -2,16 +2,27 @@ import type { GdprConfig } from '../config/gdpr';
 import type { Logger } from '../observability/logger';
 import type { DeletionLedger } from '../ports/deletion-ledger';
 import type { ErasureStore } from '../ports/erasure';
-import { DeletionExecutor } from './executor';
+import { DeletionExecutor, type DeletionExecutorOptions } from './executor';
 
-/** The executor with the configured lease, batch size, polling and retry backoff. */
-export function createDeletionExecutor(gdpr: { ledger: DeletionLedger; stores: readonly ErasureStore[] }, config: GdprConfig, logger: Logger): DeletionExecutor {
+/**
+ * The executor with the configured lease, batch size, polling and retry backoff.
+ * Over a ledger only this process can reach (the embedded mode), it takes over the
+ * leases a crashed process left instead of waiting for them to expire.
+ */
+export function createDeletionExecutor(
+  gdpr: { ledger: DeletionLedger; stores: readonly ErasureStore[]; exclusiveLedger?: boolean },
+  config: GdprConfig,
+  logger: Logger,
+  hooks: Pick<DeletionExecutorOptions, 'onPass'> = {},
+): DeletionExecutor {
   return new DeletionExecutor(gdpr.ledger, gdpr.stores, {
     leaseMs: config.leaseMs,
     batchSize: config.batchSize,
     pollIntervalMs: config.pollIntervalMs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
+    takeOverLeases: gdpr.exclusiveLedger ?? false,
+    ...hooks,
     logger,
   });
 }

@@ -14,7 +14,8 @@ export interface DeletionRequestView {
   subjectHash: string;
   status: DeletionStatus;
   reason: string | null;
-  requestedBy: string;
+  /** Null when withheld (see withholdOthers). */
+  requestedBy: string | null;
   requestedAt: string;
   dueBy: string;
   /** Not COMPLETED and past dueBy. */
@@ -47,6 +48,16 @@ export function toDeletionView(record: DeletionRequestRecord, now: number = Date
     lastError: record.lastError,
     nextAttemptAt: record.status === 'COMPLETED' ? null : record.nextAttemptAt,
   };
+}
+
+/**
+ * Another principal's request as answered to a caller that may not read requests
+ * (gdpr:write without gdpr:read) but asked for the same subject: the request
+ * that answers the call, without what only readers may learn about it (who asked,
+ * why, and the stores' error messages).
+ */
+export function withholdOthers(view: DeletionRequestView): DeletionRequestView {
+  return { ...view, reason: null, requestedBy: null, lastError: null, targets: view.targets.map((t) => ({ ...t, error: null })) };
 }
 
 export function pendingTarget(store: string): DeletionTargetRecord {

@@ -2,10 +2,10 @@ import { AppError, ErrorCode, badInput } from '../errors/app-error';
 import type { DeletionLedger, DeletionStatus } from '../ports/deletion-ledger';
 import type { StorePosition } from '../ports/decision-store';
 import { identifier, text } from '../services/validation';
-import { decodeCursor, encodeCursor, queryFingerprint } from '../util/cursor';
+import { queryFingerprint, type CursorCodec } from '../util/cursor';
 import { sha256Hex, subjectHash } from '../util/hash';
 import { makePage, pageSize, type Page } from '../util/pagination';
-import { dueBy, pendingTarget, toDeletionView, type DeletionRequestView } from './deletion-view';
+import { dueBy, pendingTarget, toDeletionView, withholdOthers, type DeletionRequestView } from './deletion-view';
 import { newDeletionRequestId } from './request-id';
 
 export interface DeletionRequestInput {
@@ -23,6 +23,8 @@ export interface DeletionListArgs {
 export interface DeletionServiceOptions {
   /** Key of the subject hash (the app's subject-hash key). */
   subjectHashKey: string;
+  /** Signs and checks the listing's cursors (the app's cursor key). */
+  cursors: CursorCodec;
   /** Stores a request has a target in, in erasure order. */
   stores: readonly string[];
   clock?: () => number;
@@ -35,8 +37,13 @@ const MAX_IDEMPOTENCY_KEY = 128;
 /** Rounds of the intake's repair loop (a subject holder that finished meanwhile, ...). */
 const INTAKE_ROUNDS = 5;
 
+/** A ledger position: a few short strings of id characters (the ledger checks its exact key shape before use). */
 const isPosition = (p: unknown): p is StorePosition =>
-  !!p && typeof p === 'object' && !Array.isArray(p) && Object.values(p).every((v) => typeof v === 'string' || typeof v === 'number');
+  !!p &&
+  typeof p === 'object' &&
+  !Array.isArray(p) &&
+  Object.keys(p).length <= 4 &&
+  Object.values(p).every((v) => typeof v === 'string' && /^[A-Za-z0-9_.:#-]{1,300}$/.test(v));
 
 /**
  * GDPR deletion requests: intake (requestDeletion) and reads. Intake is durable
@@ -72,7 +79,17 @@ export class DeletionService {
     return () => this.listeners.delete(listener);
   }
 
-  async request(input: DeletionRequestInput, requestedBy: string): Promise<DeletionRequestView> {
+  /**
+   * Records the request (or returns the subject's open one). `access.readRequests`:
+   * the caller may read deletion requests (gdpr:read); without it, another
+   * principal's request comes back without who asked and why (withholdOthers).
+   */
+  async request(input: DeletionRequestInput, requestedBy: string, access: { readRequests?: boolean } = {}): Promise<DeletionRequestView> {
+    const view = await this.record(input, requestedBy);
+    return view.requestedBy === requestedBy || access.readRequests ? view : withholdOthers(view);
+  }
+
+  private async record(input: DeletionRequestInput, requestedBy: string): Promise<DeletionRequestView> {
     const customerId = identifier('input.customerId', input.customerId);
     const reason = input.reason === null || input.reason === undefined ? null : text('input.reason', input.reason, { max: MAX_REASON });
     const key = input.idempotencyKey === null || input.idempotencyKey === undefined ? null : text('input.idempotencyKey', input.idempotencyKey, { max: MAX_IDEMPOTENCY_KEY });
@@ -134,13 +151,13 @@ export class DeletionService {
     if (status !== undefined && !STATUSES.has(status)) throw badInput('status', `must be one of ${[...STATUSES].join(', ')}`);
     const limit = pageSize(args.first);
     const fingerprint = queryFingerprint({ q: 'deletionRequests', status: status ?? null });
-    const after = args.after ? decodeCursor(args.after, fingerprint, isPosition) : undefined;
+    const after = args.after ? this.options.cursors.decode(args.after, fingerprint, isPosition) : undefined;
     const listing = await this.ledger.list({ status, limit, after });
     const now = this.clock();
     const positions = new Map(listing.items.map((r, i) => [r.id, listing.positions[i]!]));
     return makePage(
       listing.items.map((r) => toDeletionView(r, now)),
-      (r) => encodeCursor(fingerprint, positions.get(r.id)!),
+      (r) => this.options.cursors.encode(fingerprint, positions.get(r.id)!),
       listing.next !== undefined,
       after !== undefined,
       () => this.ledger.count({ status }),

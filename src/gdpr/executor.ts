@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../observability/logger';
-import type { DeletionLedger, DeletionRequestRecord } from '../ports/deletion-ledger';
+import type { DeletionLedger, DeletionListing, DeletionRequestRecord } from '../ports/deletion-ledger';
 import type { ErasureStore } from '../ports/erasure';
 import { runErasurePass } from './erasure-pass';
 import { LeaseKeeper } from './lease-keeper';
@@ -19,7 +19,18 @@ export interface DeletionExecutorOptions {
   owner?: string;
   logger: Logger;
   clock?: () => number;
+  /**
+   * Nothing but this process can use the ledger (the embedded mode holds the data
+   * directory's lock): leases held by other owners at start belong to a process
+   * that died, and are taken over at once instead of after they expire.
+   */
+  takeOverLeases?: boolean;
+  /** Called after each pass that claimed requests (e.g. the cache's view of pending erasures refreshes). */
+  onPass?: () => void;
 }
+
+/** Owners of the executors running in this process (never taken over). */
+const runningHere = new Set<string>();
 
 /**
  * Executes deletion requests: claims a batch (a conditional write per request,
@@ -27,8 +38,9 @@ export interface DeletionExecutorOptions {
  * (runErasurePass), settles each request, and looks for more. Runs inside the
  * server (LAKEGATE_GDPR_EXECUTOR) and as `lakegate worker`; any number may run
  * against one ledger. A crashed executor's requests are taken over once their
- * lease expires; stores repair what it left (recover()) and their steps are
- * idempotent, so the request resumes where it stopped.
+ * lease expires (at start, over a ledger only this process can use: takeOverLeases);
+ * stores repair what it left (recover()) and their steps are idempotent, so the
+ * request resumes where it stopped.
  */
 export class DeletionExecutor {
   readonly owner: string;
@@ -99,6 +111,7 @@ export class DeletionExecutor {
       if (record) claimed.push(record);
     }
     if (claimed.length === 0) return 0;
+    runningHere.add(this.owner);
 
     const abort = new AbortController();
     this.current = abort;
@@ -136,6 +149,7 @@ export class DeletionExecutor {
       endTimer();
       await keeper.stop();
       this.current = undefined;
+      this.options.onPass?.();
     }
     return claimed.length;
   }
@@ -147,6 +161,7 @@ export class DeletionExecutor {
     this.wakeUp?.();
     await this.loop;
     this.loop = undefined;
+    runningHere.delete(this.owner);
   }
 
   private async run(): Promise<void> {
@@ -191,12 +206,30 @@ export class DeletionExecutor {
 
   private recover(): Promise<void> {
     this.recovered ??= (async () => {
+      if (this.options.takeOverLeases) await this.takeOverLeases();
       for (const store of this.stores) await store.recover?.();
     })().catch((error: unknown) => {
       this.recovered = undefined;
       throw error;
     });
     return this.recovered;
+  }
+
+  /** Gives back, in their owner's name, the live leases of owners that cannot be running (see takeOverLeases). */
+  private async takeOverLeases(): Promise<void> {
+    const now = this.clock();
+    const taken: Array<{ requestId: string; owner: string; expiresAt: string }> = [];
+    let after: DeletionListing['next'];
+    do {
+      const page = await this.ledger.list({ status: 'RUNNING', limit: 100, after });
+      for (const record of page.items) {
+        const lease = record.lease;
+        if (!lease || lease.owner === this.owner || runningHere.has(lease.owner) || Date.parse(lease.expiresAt) <= now) continue;
+        if (await this.ledger.settle(record.id, lease.owner, { status: 'RELEASED' })) taken.push({ requestId: record.id, owner: lease.owner, expiresAt: lease.expiresAt });
+      }
+      after = page.next;
+    } while (after);
+    if (taken.length > 0) this.logger.info({ taken }, 'gdpr: leases of a previous process taken over (this process holds the embedded data directory)');
   }
 }
 

@@ -30,21 +30,38 @@ let stdout: pino.DestinationStream | undefined;
  * one log line per request is otherwise a measurable share of a cached answer.
  * Flushed synchronously when the process exits, so lines are not lost on a
  * normal or error exit.
+ *
+ * When stdout breaks (a pipe whose reader exited: EPIPE), logging stops instead of
+ * retrying: a log shipper that died must never keep the process from serving or
+ * from stopping (it used to loop on EPIPE writes and ignore SIGTERM).
  */
 function bufferedStdout(): pino.DestinationStream {
   if (stdout) return stdout;
   const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  let broken = false;
+  destination.on('error', () => {
+    broken = true;
+  });
   const flush = () => {
+    if (broken) return;
     try {
       destination.flushSync();
     } catch {
-      // not ready yet (nothing written): nothing to flush
+      // not ready yet (nothing written), or stdout is gone: nothing to flush
     }
   };
-  setInterval(() => destination.flush(), 200).unref();
+  const timer = setInterval(() => {
+    if (broken) clearInterval(timer);
+    else destination.flush();
+  }, 200);
+  timer.unref();
   process.once('exit', flush);
-  stdout = destination;
-  return destination;
+  stdout = {
+    write(line: string) {
+      if (!broken) destination.write(line);
+    },
+  };
+  return stdout;
 }
 
 /** A logger for code that runs before configuration is read, and for tests. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { QueryStats } from '../ports/sql-engine';
+import type { RequestBudget } from './request-budget';
 
 /**
  * Every backend call lakegate makes is accounted here: adapters call
@@ -37,6 +38,14 @@ export interface QueryScope {
   cache: CacheEvent[];
   /** 'hit' when the whole response came from the response cache (src/cache/response-cache.ts). */
   response?: 'hit';
+  /** Backend calls of this request still running (see trackBackendWork). */
+  running?: number;
+  /** Resolves the waiters of `settled` once nothing is running. */
+  idle?: Array<() => void>;
+  /** Cancels what the request still runs (its abort signal): set by the HTTP layer. */
+  cancel?: (reason: Error) => void;
+  /** What the request may still spend (src/observability/request-budget.ts). */
+  budget?: RequestBudget;
 }
 
 const storage = new AsyncLocalStorage<QueryScope>();
@@ -78,6 +87,39 @@ export function accountCache(event: CacheEvent): void {
 export function addQuerySink(sink: (stats: QueryStats) => void): () => void {
   sinks.add(sink);
   return () => sinks.delete(sink);
+}
+
+/**
+ * Runs one backend call counted as running in the current request's scope, so that
+ * a request whose answer is final can cancel what it still runs and wait for it to
+ * settle (and be accounted) before the answer leaves (src/server/plugins/outstanding-work.plugin.ts).
+ */
+export async function trackBackendWork<T>(run: () => Promise<T>): Promise<T> {
+  const scope = storage.getStore();
+  if (!scope) return run();
+  scope.running = (scope.running ?? 0) + 1;
+  try {
+    return await run();
+  } finally {
+    scope.running--;
+    if (scope.running === 0 && scope.idle) {
+      const waiters = scope.idle;
+      scope.idle = undefined;
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+
+/** Resolves once no backend call of the scope runs, or after `timeoutMs`; true when settled. */
+export function settled(scope: QueryScope, timeoutMs: number): Promise<boolean> {
+  if (!scope.running) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    (scope.idle ??= []).push(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 /** Wall-clock helper for adapters: ms with sub-millisecond precision. */

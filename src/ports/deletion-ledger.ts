@@ -116,4 +116,9 @@ export interface DeletionLedger {
   updateTarget(id: string, owner: string, target: DeletionTargetRecord): Promise<boolean>;
   /** Ends the lease with an outcome; COMPLETED removes the raw subject id. False when the lease was lost. */
   settle(id: string, owner: string, settlement: DeletionSettlement): Promise<boolean>;
+  /**
+   * A FAILED request waiting for its retry becomes claimable now (what it waited
+   * for is back, e.g. the cache). False when it is not FAILED, is leased, or is due already.
+   */
+  retryNow(id: string, now: number): Promise<boolean>;
 }

@@ -8,8 +8,11 @@ import { createFormatError } from './format-error';
 import { argumentErrorsPlugin } from './plugins/argument-errors.plugin';
 import { costExtensionPlugin } from './plugins/cost-extension.plugin';
 import { legacyJsonStatusPlugin } from './plugins/legacy-json-status.plugin';
+import { outstandingWorkPlugin } from './plugins/outstanding-work.plugin';
 import { armorProtection } from './plugins/limits.plugin';
-import { requestLogPlugin } from './plugins/request-log.plugin';
+import { exampleOperationNames, requestLogPlugin } from './plugins/request-log.plugin';
+import { responseSizePlugin } from './plugins/response-size.plugin';
+import { createStringifyResult } from './stringify-result';
 
 /**
  * Apollo Server with lakegate's plugins. Limits run before execution; errors leave
@@ -35,7 +38,8 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
     hideSchemaDetailsFromClientErrors: config.server.production,
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
-    formatError: createFormatError(logger),
+    formatError: createFormatError(logger, { hideSuggestions: config.server.production }),
+    stringifyResult: createStringifyResult(config.limits.maxResponseBytes),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -47,9 +51,11 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
       ApolloServerPluginCacheControlDisabled(),
       argumentErrorsPlugin(),
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
+      outstandingWorkPlugin(),
       costExtensionPlugin(),
       legacyJsonStatusPlugin(),
-      requestLogPlugin(),
+      responseSizePlugin(),
+      requestLogPlugin({ knownOperations: [...config.server.metricsOperations, ...exampleOperationNames()] }),
       ...extraPlugins,
     ],
   });

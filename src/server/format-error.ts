@@ -23,10 +23,32 @@ const PUBLIC_GRAPHQL_CODES = new Set([
 // graphql-js: "Document contains more that N tokens. Parsing aborted." (sic)
 const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:an|at) (\d+) tokens/;
 
-export function createFormatError(logger: Logger) {
+/**
+ * graphql-js's "Did you mean ...?" tail (enum values, input fields, types), and
+ * what graphql-armor's blockFieldSuggestion leaves of it ("[Suggestion hidden]?").
+ * Always at the end of the message.
+ */
+const SUGGESTION = /\s*(?:Did you mean\b[\s\S]*|\[Suggestion hidden\]\??)$/;
+
+/** A message without its schema suggestions (production: the schema is not public). */
+export function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
+export interface FormatErrorOptions {
+  /**
+   * Strip "Did you mean ...?" from GraphQL's own messages (variable coercion and
+   * validation errors): with introspection off they would reveal enum values and
+   * input fields. On in production; development keeps the suggestions.
+   */
+  hideSuggestions?: boolean;
+}
+
+export function createFormatError(logger: Logger, options: FormatErrorOptions = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const message = options.hideSuggestions && !(original instanceof AppError) ? withoutSuggestions(formatted.message) : formatted.message;
+    const base = { message, locations: formatted.locations, path: formatted.path };
 
     if (original instanceof AppError) {
       if (original.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: original.cause ?? original, path: formatted.path }, 'internal error');

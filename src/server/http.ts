@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -11,6 +11,7 @@ import { isAppError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import { metricsRegistry } from '../observability/metrics';
 import { runInQueryScope, type QueryScope } from '../observability/query-accounting';
+import { RequestBudget } from '../observability/request-budget';
 import type { Services } from '../services/services';
 import { registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
@@ -68,7 +69,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   registerHealth(app, options.readiness, options.isDraining);
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics()));
+  const metricsToken = options.config.server.metricsToken;
+  app.get('/metrics', async (req, reply) => {
+    // LAKEGATE_METRICS_TOKEN set: scrapers present it as a bearer token.
+    if (metricsToken !== undefined && !sameSecret(req.headers.authorization, `Bearer ${metricsToken}`)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').header('cache-control', 'no-store').send({ error: 'metrics need Authorization: Bearer <LAKEGATE_METRICS_TOKEN>' });
+    }
+    return reply.header('content-type', metricsRegistry.contentType).header('cache-control', 'no-store').send(await metricsRegistry.metrics());
+  });
   registerGraphiql(app, { endpoint: '/graphql', assetsDir: options.graphiqlAssetsDir, enabled: options.config.server.graphiql });
   return app;
 }
@@ -87,6 +95,7 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
   });
   const handler = apolloHandler as unknown as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   const timeoutMs = options.config.server.requestTimeoutMs;
+  const limits = options.config.limits;
   const run = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     // Answers are per caller and may hold personal data: never stored by HTTP caches.
     reply.header('cache-control', 'no-store');
@@ -99,6 +108,8 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
       get signal() {
         return abort.signal;
       },
+      cancel: (reason) => abort.cancel(reason),
+      budget: new RequestBudget(limits),
     };
     request.lakegate = { scope, abort };
     try {
@@ -136,6 +147,13 @@ class HttpRequestContext implements RequestContext {
   get loaders(): RequestLoaders {
     return (this.madeLoaders ??= this.makeLoaders());
   }
+}
+
+/** Constant-time comparison of a presented secret (digests: equal lengths whatever was sent). */
+function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 function authenticate(authenticator: ApiKeyAuthenticator, request: FastifyRequest): Principal {

@@ -16,6 +16,7 @@ export class RequestAbort {
   private timer: NodeJS.Timeout | undefined;
   private readonly deadline: number;
   private disposed = false;
+  private cancelled: Error | undefined;
   private readonly onClose = () => {
     if (!this.reply.sent) this.controller?.abort(new Error('client closed the connection'));
   };
@@ -35,6 +36,10 @@ export class RequestAbort {
     // ledger reads in parallel); many listeners are expected, not a leak.
     setMaxListeners(1000, controller.signal);
     this.controller = controller;
+    if (this.cancelled) {
+      controller.abort(this.cancelled);
+      return controller.signal;
+    }
     // Asked for after the answer: nothing is left to cancel.
     if (this.disposed) return controller.signal;
     const timedOut = () => new Error(`request exceeded ${this.timeoutMs} ms`);
@@ -47,10 +52,23 @@ export class RequestAbort {
     return controller.signal;
   }
 
-  /** The request is answered: stop the timer, let go of the socket. */
+  /**
+   * Cancels what the request still runs: its answer is final (a field failed and
+   * nulled the whole data, the response was sent) and nobody waits for the rest.
+   */
+  cancel(reason: Error): void {
+    this.cancelled ??= reason;
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /**
+   * The request is answered: cancel whatever backend work of it is still running
+   * (nothing reads its result any more), stop the timer, let go of the socket.
+   */
   dispose(): void {
     this.disposed = true;
     if (!this.controller) return;
+    if (!this.controller.signal.aborted) this.controller.abort(new Error('the response was already sent'));
     clearTimeout(this.timer);
     this.request.raw.socket?.off('close', this.onClose);
   }

@@ -1,11 +1,12 @@
 import { badInput, tooExpensive } from '../errors/app-error';
+import { ID_PATTERN } from '../util/cursor';
 import { daysInRange, isDay, type DayRange } from '../util/days';
 
 /**
  * Argument checks shared by the services. Each failure is a BAD_USER_INPUT naming
  * the argument, raised before any backend is asked.
  */
-const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
+const IDENTIFIER = ID_PATTERN;
 const NAME = /^[A-Za-z0-9_.:\- ]{1,64}$/;
 
 /** Ids (decision, transaction, customer): 1-128 of letters, digits, _ . : - */

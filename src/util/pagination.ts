@@ -1,4 +1,5 @@
 import { badInput } from '../errors/app-error';
+import { spendRows } from '../observability/request-budget';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -23,6 +24,8 @@ export interface Page<T> {
 }
 
 export function makePage<T>(nodes: T[], cursorOf: (node: T) => string, hasNextPage: boolean, hasPreviousPage: boolean, totalCount?: () => Promise<number>): Page<T> {
+  // Every connection's rows count toward the response's row budget (nested pages multiply).
+  spendRows(nodes.length);
   const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
   const page: Page<T> = {
     edges,

@@ -21,6 +21,7 @@ import { createRedshiftAdapters } from '../adapters/redshift-data';
 import { PassThroughReader, type CachedReader } from '../cache/cached-reader';
 import { createCachedReader } from '../cache/create-cached-reader';
 import { CacheBreaker } from '../cache/breaker';
+import { ErasureGuard } from '../cache/erasure-guard';
 import { ResponseCache } from '../cache/response-cache';
 import type { Config } from '../config/config';
 import type { Logger } from '../observability/logger';
@@ -34,7 +35,7 @@ import type { Lake, Warehouse } from '../ports/lake';
 import type { SqlEngine } from '../ports/sql-engine';
 import type { ReadinessCheck } from '../server/health';
 import { enginePricing } from '../services/cost/pricing';
-import { CacheErasure } from '../gdpr/stores/cache-erasure';
+import { CacheErasure, ERASED_DATASETS } from '../gdpr/stores/cache-erasure';
 import { DecisionErasure } from '../gdpr/stores/decision-erasure';
 import { WarehouseErasure, type WarehouseErasureOptions } from '../gdpr/stores/warehouse-erasure';
 import { pauseBeforeSwap } from '../gdpr/test-hooks';
@@ -51,12 +52,20 @@ export interface Backends {
   cacheReader: CachedReader & { idle?: () => Promise<void> };
   /** Whole responses of repeated queries; undefined when the cache is off or LAKEGATE_CACHE_RESPONSES=false. */
   responseCache: ResponseCache | undefined;
+  /** Erasures not yet purged from the cache: consulted by both caches, kept by src/gdpr/pending-erasures.ts. */
+  erasureGuard: ErasureGuard;
   dynamo: DynamoClients;
   /** Present when an embedded store is in use. */
   embedded: { dataDir: string; database: DuckDbDatabase | undefined; dynamo: EmbeddedDynamo | undefined };
   readiness: ReadinessCheck[];
   /** GDPR erasure: the deletion ledger, each store's erasure step (in erasure order) and the subject-hash key. */
-  gdpr: { ledger: DeletionLedger; stores: ErasureStore[]; subjectHashKey: string };
+  gdpr: {
+    ledger: DeletionLedger;
+    stores: ErasureStore[];
+    subjectHashKey: string;
+    /** Only this process can reach the ledger (embedded: it holds the data directory's lock). */
+    exclusiveLedger: boolean;
+  };
   /** Closes in dependency order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -176,8 +185,12 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     }
     // One breaker for data reads and whole responses: a failure of either skips the cache for both.
     const breaker = new CacheBreaker(c.breakerMs);
-    const responseCache = cache && c.responses ? new ResponseCache({ cache, maxTtlMs: c.responseTtlMs, maxValueBytes: c.maxValueBytes, version: c.version, breaker, logger }) : undefined;
-    const cacheReader = cache ? createCachedReader({ cache, config: c, subjectHashKey, logger, recordDependencies: responseCache !== undefined, breaker }) : new PassThroughReader();
+    const erasureGuard = new ErasureGuard({ datasets: ERASED_DATASETS });
+    const responseCache =
+      cache && c.responses ? new ResponseCache({ cache, maxTtlMs: c.responseTtlMs, maxValueBytes: c.maxValueBytes, version: c.version, breaker, guard: erasureGuard, logger }) : undefined;
+    const cacheReader = cache
+      ? createCachedReader({ cache, config: c, subjectHashKey, logger, recordDependencies: responseCache !== undefined, breaker, guard: erasureGuard })
+      : new PassThroughReader();
     if (cache) {
       const cacheRef = cache;
       closers.push(async () => {
@@ -197,6 +210,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       cache,
       cacheReader,
       responseCache,
+      erasureGuard,
       dynamo,
       embedded: { dataDir, database, dynamo: embeddedDynamo },
       readiness,
@@ -205,6 +219,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
         // ERASURE_STORE_ORDER: the cache last, once nothing can refill it with the subject.
         stores: [new DecisionErasure(decisions), lakeErasure, new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }), new CacheErasure(cacheReader)],
         subjectHashKey,
+        exclusiveLedger: embeddedDynamo !== undefined,
       },
       close,
     };

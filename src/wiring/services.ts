@@ -6,18 +6,22 @@ import { CustomerService } from '../services/customers/customer.service';
 import { DecisionService } from '../services/decisions/decision.service';
 import { EventService } from '../services/events/event.service';
 import type { Services } from '../services/services';
+import { CursorCodec } from '../util/cursor';
 import { DeletionService } from '../gdpr/deletion.service';
 import type { Backends } from './backends';
 
 export function createServices(config: Config, backends: Backends): Services {
   const cache = backends.cacheReader;
+  // Cursors are signed with a key derived from the subject-hash key: every process
+  // sharing that key (LAKEGATE_SUBJECT_HASH_KEY) accepts the cursors of the others.
+  const cursors = CursorCodec.fromSecret(backends.gdpr.subjectHashKey);
   return {
-    decisions: new DecisionService(backends.decisions),
+    decisions: new DecisionService(backends.decisions, cursors),
     customers: new CustomerService(backends.warehouse, cache),
-    events: new EventService(backends.lake, backends.warehouse, cache, config.limits),
-    catalog: new CatalogService(backends.catalog, cache),
-    cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing),
+    events: new EventService(backends.lake, backends.warehouse, cache, config.limits, cursors),
+    catalog: new CatalogService(backends.catalog, cache, cursors),
+    cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing, cursors),
     cacheAdmin: new CacheAdminService(cache),
-    deletions: new DeletionService(backends.gdpr.ledger, { subjectHashKey: backends.gdpr.subjectHashKey, stores: backends.gdpr.stores.map((s) => s.store) }),
+    deletions: new DeletionService(backends.gdpr.ledger, { subjectHashKey: backends.gdpr.subjectHashKey, cursors, stores: backends.gdpr.stores.map((s) => s.store) }),
   };
 }

@@ -10,6 +10,7 @@ import { DecisionErasure } from '../../src/gdpr/stores/decision-erasure';
 import { createLogger } from '../../src/observability/logger';
 import type { NewDeletionRequest } from '../../src/ports/deletion-ledger';
 import type { StoredDecision } from '../../src/ports/decision-store';
+import { CursorCodec } from '../../src/util/cursor';
 import type { ErasureContext, ErasureOutcome } from '../../src/ports/erasure';
 import { startDynalite, startDynamoDbLocal, type TestDynamoServer } from '../helpers/dynamodb-servers';
 
@@ -142,7 +143,7 @@ describe.each([
   test('a record written during the erasure fails verification naming the store; the retry completes', async () => {
     const customer = 'cus_late_writer';
     await decisions.putMany([decision('late1', customer, '2026-01-01T00:00:00.000Z'), decision('late2', customer, '2026-01-02T00:00:00.000Z')]);
-    const service = new DeletionService(ledger, { subjectHashKey: HASH_KEY, stores: ['decisions'] });
+    const service = new DeletionService(ledger, { subjectHashKey: HASH_KEY, cursors: CursorCodec.fromSecret(HASH_KEY), stores: ['decisions'] });
     const created = await service.request({ customerId: customer }, 'tester');
 
     // A producer writes one more decision right after the step deleted the customer's (once).
@@ -175,5 +176,21 @@ describe.each([
     // The subject has no open request any more: a new request is a new one.
     const again = await service.request({ customerId: customer }, 'tester');
     expect(again.id).not.toBe(created.id);
+  });
+
+  test('retryNow: a FAILED request waiting for its retry becomes due now (the cache it waited for is back); nothing else is touched', async () => {
+    const now = Date.now();
+    await ledger.createRequest(newRequest('retry1', '2026-04-01T00:00:00.000Z'));
+    expect(await ledger.retryNow('retry1', now)).toBe(false); // PENDING: due already
+    expect(await ledger.acquireLease('retry1', 'X', now, 60_000)).not.toBeNull();
+    expect(await ledger.retryNow('retry1', now)).toBe(false); // RUNNING under a lease
+    expect(await ledger.settle('retry1', 'X', { status: 'FAILED', lastError: 'cache: down', nextAttemptAt: new Date(now + 3_600_000).toISOString() })).toBe(true);
+    expect(await ledger.acquireLease('retry1', 'Y', now + 1_000, 1_000)).toBeNull();
+    expect(await ledger.retryNow('retry1', now + 1_000)).toBe(true);
+    expect(await ledger.get('retry1')).toMatchObject({ status: 'FAILED', lastError: 'cache: down', nextAttemptAt: new Date(now + 1_000).toISOString(), lease: null, attempts: 1 });
+    expect(await ledger.retryNow('retry1', now + 1_000)).toBe(false); // due already
+    expect(await ledger.acquireLease('retry1', 'Y', now + 1_000, 60_000)).toMatchObject({ status: 'RUNNING', attempts: 2 });
+    expect(await ledger.settle('retry1', 'Y', { status: 'COMPLETED', completedAt: new Date(now).toISOString(), verifiedAt: new Date(now).toISOString() })).toBe(true);
+    expect(await ledger.retryNow('retry1', now + 2_000)).toBe(false);
   });
 });

@@ -12,7 +12,8 @@ import { cleanupTestData, dataDirCopy, startTestApp, testEnv, TEST_KEYS } from '
  * logs it; LAKEGATE_GDPR_TEST_PAUSE_FROM_FILE=2 makes that the third file): the
  * worker is killed while paused there, with two files already swapped. Readers then see complete files only and every other row; the
  * killed worker's leftover is not a lake file. A second worker takes the request
- * over once the lease expires, removes the leftover, and completes and verifies
+ * over (at once: the embedded mode holds the data directory exclusively, see
+ * gdpr-lease-takeover.test.ts), removes the leftover, and completes and verifies
  * the erasure.
  */
 jest.setTimeout(240_000);
@@ -139,7 +140,7 @@ test('a worker killed mid-rewrite leaves only complete files and loses no row; t
   for (const name of leftover) expect(name).toMatch(/^day=\d{4}-\d{2}-\d{2}\/bucket-\d+\.parquet\.gdpr-[0-9a-f-]+\.tmp$/);
   expect(leftover.some((name) => name.startsWith(`${paused[0]!.day}/${paused[0]!.file}.gdpr-`))).toBe(true);
 
-  // Worker 2 takes the request over after the lease expires and finishes it.
+  // Worker 2 takes the request over (the dead worker's lease at once) and finishes it.
   const second = startWorker(dataDir, ['--exit-when-idle'], {});
   const exit = await second.exited;
   expect({ exit, output: exit.code === 0 ? '' : second.output() }).toEqual({ exit: { code: 0, signal: null }, output: '' });

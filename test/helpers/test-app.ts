@@ -5,7 +5,7 @@ import { createDynamoClients, DynamoDecisionStore, migrateDynamo, startEmbeddedD
 import { readSeedManifest } from '../../src/adapters/duckdb/manifest';
 import { loadConfig, type Config } from '../../src/config/config';
 import { startApp, type App } from '../../src/main';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { seedEmbedded } from '../../src/seed/seed-embedded';
 
 /**
@@ -107,10 +107,10 @@ export interface TestApp {
 }
 
 /** Starts the real application over a copy of the seeded data (or `dataDir`). */
-export async function startTestApp(options: { env?: Record<string, string | undefined>; dataDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string | undefined>; dataDir?: string; logger?: Logger } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await dataDirCopy());
   const config = loadConfig(testEnv(dataDir, options.env));
-  const app = await startApp(config, { progress: false, logger: createLogger(config.server.logLevel) });
+  const app = await startApp(config, { progress: false, logger: options.logger ?? createLogger(config.server.logLevel) });
   const origin = app.url.replace(/\/graphql$/, '');
   return {
     app,

@@ -108,12 +108,19 @@ describe('pages and enums', () => {
     expectError(v, 'BAD_USER_INPUT', /COUNTRY/);
   });
 
+  test('development keeps graphql-js suggestions in variable errors (production strips them)', async () => {
+    const r = await t.gql(OPERATIONS.eventStats, { input: { from: '2026-01-01', to: '2026-01-31', interval: 'WEK' } });
+    expectError(r, 'BAD_USER_INPUT', /Did you mean the enum value "WEEK"\?$/);
+  });
+
   test('a cursor from another query, or a forged one, is BAD_USER_INPUT', async () => {
     const page = await t.gql(OPERATIONS.events, { filter: { from: '2026-01-20', to: '2026-01-21' }, first: 1 });
     const cursor = page.body.data.events.pageInfo.endCursor;
     const other = await t.gql(OPERATIONS.events, { filter: { from: '2026-01-19', to: '2026-01-21' }, first: 1, after: cursor });
     expectError(other, 'BAD_USER_INPUT', /^after: belongs to a query with other arguments/);
-    for (const after of ['not-a-cursor', Buffer.from('{"v":1,"q":"x","p":{}}').toString('base64url'), "'; DROP TABLE x; --"]) {
+    // A forged cursor in today's format: a made-up 16-byte MAC before the JSON envelope.
+    const forged = Buffer.concat([Buffer.alloc(16, 7), Buffer.from('{"v":2,"q":"x","p":{}}')]).toString('base64url');
+    for (const after of ['not-a-cursor', forged, "'; DROP TABLE x; --"]) {
       const r = await t.gql(OPERATIONS.events, { filter: { from: '2026-01-20', to: '2026-01-21' }, first: 1, after });
       expectError(r, 'BAD_USER_INPUT', /^after: /);
       expectNoBackendQuery(r);

@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex, subjectHash } from '../../src/util/hash';
-import { cleanupTestData, startTestApp, TEST_KEYS, type TestApp } from '../helpers/test-app';
+import { cleanupTestData, startTestApp, TEST_API_KEYS, TEST_KEYS, type TestApp } from '../helpers/test-app';
 
 /**
  * Intake of deletion requests over HTTP, with the executor off (nothing runs, so
@@ -16,8 +16,16 @@ const REQUEST = `mutation($input: DeletionRequestInput!) { requestDeletion(input
 const LIST = `query($status: DeletionStatus, $first: Int, $after: String) { deletionRequests(status: $status, first: $first, after: $after) {
   totalCount edges { cursor node { id status requestedAt overdue } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
 
+/** Two services that may request erasures but not read requests (gdpr:write only). */
+const WRITE_ONLY = { a: 'gdpr-write-only-key-0000000a', b: 'gdpr-write-only-key-0000000b' } as const;
+
 beforeAll(async () => {
-  t = await startTestApp({ env: { LAKEGATE_GDPR_EXECUTOR: 'false' } });
+  const keys = [
+    ...(JSON.parse(TEST_API_KEYS) as unknown[]),
+    { id: 'service-a', key: WRITE_ONLY.a, scopes: ['gdpr:write'] },
+    { id: 'service-b', key: WRITE_ONLY.b, scopes: ['gdpr:write'] },
+  ];
+  t = await startTestApp({ env: { LAKEGATE_GDPR_EXECUTOR: 'false', LAKEGATE_API_KEYS: JSON.stringify(keys) } });
 });
 afterAll(async () => {
   await t?.close();
@@ -117,6 +125,30 @@ test('a subject with an open request gets that request back, whatever the key', 
   // Concurrent requests without keys for one subject: one request.
   const raced = await Promise.all(Array.from({ length: 10 }, () => request({ customerId: 'cus_000031' })));
   expect(new Set(raced.map((r) => r.body.data.requestDeletion.id)).size).toBe(1);
+});
+
+test('a write-only caller asking for a customer with another caller\'s open request learns neither who asked nor why (issue 16)', async () => {
+  const mine = await request({ customerId: 'cus_000050', reason: 'ticket A-1 from the customer', idempotencyKey: 'a-50' }, WRITE_ONLY.a);
+  expect(mine.body.errors).toBeUndefined();
+  const created = mine.body.data.requestDeletion;
+  expect(created).toMatchObject({ requestedBy: 'service-a', reason: 'ticket A-1 from the customer', status: 'PENDING' });
+
+  // Another write-only service, with and without a key: the same request (one per subject), withheld.
+  for (const input of [{ customerId: 'cus_000050', reason: 'ticket B-9', idempotencyKey: 'b-50' }, { customerId: 'cus_000050' }]) {
+    const theirs = await request(input, WRITE_ONLY.b);
+    expect(theirs.body.errors).toBeUndefined();
+    expect(theirs.body.data.requestDeletion).toMatchObject({ id: created.id, status: 'PENDING', subjectHash: created.subjectHash, requestedBy: null, reason: null });
+    expect(JSON.stringify(theirs.body)).not.toMatch(/service-a|ticket A-1/);
+  }
+  // Idempotency for the same caller is unchanged: its own request, whole.
+  const again = await request({ customerId: 'cus_000050', idempotencyKey: 'a-50' }, WRITE_ONLY.a);
+  expect(again.body.data.requestDeletion).toMatchObject({ id: created.id, requestedBy: 'service-a', reason: 'ticket A-1 from the customer' });
+  // A caller that may read requests sees it whole, as deletionRequest would show it.
+  const reader = await request({ customerId: 'cus_000050' });
+  expect(reader.body.data.requestDeletion).toMatchObject({ id: created.id, requestedBy: 'service-a', reason: 'ticket A-1 from the customer' });
+  // Nothing was rewritten: the request is still service-a's.
+  const stored = (await ledgerItems()).filter((i) => i.itemType === 'request' && i.subjectHash === created.subjectHash);
+  expect(stored.map((i) => [i.id, i.requestedBy, i.reason])).toEqual([[created.id, 'service-a', 'ticket A-1 from the customer']]);
 });
 
 test('a crash between the intake writes is repaired by the next identical call', async () => {

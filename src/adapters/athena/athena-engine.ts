@@ -11,7 +11,7 @@ import {
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import { backendUnavailable, isAppError } from '../../errors/app-error';
-import { accountQuery, currentSignal } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, trackBackendWork } from '../../observability/query-accounting';
 import type { EngineCapabilities, QueryStats, SqlEngine, SqlQuery, SqlResult, SqlRow } from '../../ports/sql-engine';
 import { Deadline, PollSchedule, jitteredDelay, sleep } from '../../util/backoff';
 import {
@@ -96,7 +96,11 @@ export class AthenaEngine implements SqlEngine {
     return { measuresBytes: true, cancellable: true };
   }
 
-  async query(query: SqlQuery): Promise<SqlResult> {
+  query(query: SqlQuery): Promise<SqlResult> {
+    return trackBackendWork(() => this.run(query));
+  }
+
+  private async run(query: SqlQuery): Promise<SqlResult> {
     const timeoutMs = query.timeoutMs ?? this.settings.queryTimeoutMs;
     const ctx: ExecutionContext = {
       query,

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable } from '../../errors/app-error';
-import { accountQuery, currentSignal, elapsedMs } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
 import type { EngineCapabilities, QueryStats, SqlEngine, SqlQuery, SqlResult } from '../../ports/sql-engine';
 import { sql } from '../../ports/sql';
 import type { DuckDbDatabase } from './database';
@@ -38,7 +38,11 @@ export class DuckDbEngine implements SqlEngine {
     return { measuresBytes: false, cancellable: true };
   }
 
-  async query(query: SqlQuery): Promise<SqlResult> {
+  query(query: SqlQuery): Promise<SqlResult> {
+    return trackBackendWork(() => this.run(query));
+  }
+
+  private async run(query: SqlQuery): Promise<SqlResult> {
     const signal = query.signal ?? currentSignal();
     const timeoutMs = query.timeoutMs ?? this.defaultTimeoutMs;
     const started = process.hrtime.bigint();

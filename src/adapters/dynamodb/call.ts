@@ -1,4 +1,4 @@
-import { accountQuery, currentSignal, elapsedMs } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
 import { observeQuery } from '../../observability/metrics';
 import type { QueryStats } from '../../ports/sql-engine';
 import { mapDynamoError } from './errors';
@@ -32,7 +32,11 @@ export interface DynamoCallSpec<T> {
  * it (also when it fails: the time was spent) and maps SDK errors to AppErrors.
  */
 // `send` comes first so that T is inferred from it before `spec.rows` is checked.
-export async function dynamoCall<T extends object>(send: (options: { abortSignal?: AbortSignal }) => Promise<T>, spec: DynamoCallSpec<NoInfer<T>>): Promise<T> {
+export function dynamoCall<T extends object>(send: (options: { abortSignal?: AbortSignal }) => Promise<T>, spec: DynamoCallSpec<NoInfer<T>>): Promise<T> {
+  return spec.cancellable === false ? runDynamoCall(send, spec) : trackBackendWork(() => runDynamoCall(send, spec));
+}
+
+async function runDynamoCall<T extends object>(send: (options: { abortSignal?: AbortSignal }) => Promise<T>, spec: DynamoCallSpec<T>): Promise<T> {
   const signal = spec.cancellable === false ? undefined : currentSignal();
   const startedAt = process.hrtime.bigint();
   let output: T | undefined;

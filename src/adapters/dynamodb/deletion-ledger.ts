@@ -12,6 +12,7 @@ import type {
   NewDeletionRequest,
 } from '../../ports/deletion-ledger';
 import type { StorePosition } from '../../ports/decision-store';
+import { hasExactKeys, isId, isInstantIdKey } from '../../util/cursor';
 import { dynamoCall } from './call';
 import type { DynamoClients } from './client';
 import {
@@ -279,6 +280,16 @@ export class DynamoDeletionLedger implements DeletionLedger {
     });
   }
 
+  retryNow(id: string, now: number): Promise<boolean> {
+    return this.conditionalUpdate('deletions.retryNow', {
+      Key: { pk: requestKey(id) },
+      UpdateExpression: 'SET nextAttemptAt = :now',
+      ConditionExpression: 'itemType = :request AND #status = :failed AND nextAttemptAt > :now AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':request': REQUEST_ITEM_TYPE, ':failed': 'FAILED' },
+    });
+  }
+
   async ping(): Promise<void> {
     await dynamoCall((opts) => this.clients.client.send(new DescribeTableCommand({ TableName: this.table }), opts), {
       label: 'deletions.ping',
@@ -297,7 +308,7 @@ export class DynamoDeletionLedger implements DeletionLedger {
   }
 
   private query(label: string, input: Omit<QueryCommandInput, 'TableName'>, userArgument?: string): Promise<QueryCommandOutput> {
-    if (input.ExclusiveStartKey && userArgument && !isPosition(input.ExclusiveStartKey)) throw badInput(userArgument, 'is not a position this query can resume from; pass pageInfo.endCursor from the previous page');
+    if (input.ExclusiveStartKey && userArgument && !isPosition(input.ExclusiveStartKey, input.ExpressionAttributeValues?.[':status'])) throw badInput(userArgument, 'is not a position this query can resume from; pass pageInfo.endCursor from the previous page');
     return dynamoCall((opts) => this.clients.doc.send(new QueryCommand({ TableName: this.table, ReturnConsumedCapacity: 'TOTAL', ...input }), opts), {
       label,
       table: this.table,
@@ -358,7 +369,13 @@ function listingPosition(r: DeletionRequestRecord, status: DeletionStatus | unde
   return status ? { ...base, status: r.status } : { ...base, itemType: REQUEST_ITEM_TYPE };
 }
 
-function isPosition(p: Item): boolean {
-  const keys = Object.keys(p).sort().join(',');
-  return (keys === 'pk,requestedAtId,status' || keys === 'itemType,pk,requestedAtId') && Object.values(p).every((v) => typeof v === 'string');
+/**
+ * A listing position handed back by a caller, exactly as listingPosition builds
+ * it: the request key, `${requestedAt}#${id}` of the same id, and the listed
+ * status (byStatus) or the request item type (byRequestedAt).
+ */
+function isPosition(p: Item, status: unknown): boolean {
+  const id = typeof p.pk === 'string' && p.pk.startsWith('request#') ? p.pk.slice('request#'.length) : '';
+  if (!isId(id) || p.pk !== requestKey(id) || !isInstantIdKey(p.requestedAtId, id)) return false;
+  return status === undefined ? hasExactKeys(p, ['pk', 'requestedAtId', 'itemType']) && p.itemType === REQUEST_ITEM_TYPE : hasExactKeys(p, ['pk', 'requestedAtId', 'status']) && p.status === status;
 }

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable } from '../../errors/app-error';
-import { accountQuery, currentSignal, elapsedMs } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
 
 /**
  * One Glue API call: honours the request's abort signal, accounts the call
@@ -14,7 +14,16 @@ export interface GlueCallScope {
   onNotFound?: () => unknown;
 }
 
-export async function glueCall<T>(
+export function glueCall<T>(
+  operation: string,
+  scope: GlueCallScope,
+  send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+  rowsOf: (output: T) => number,
+): Promise<T> {
+  return trackBackendWork(() => runGlueCall(operation, scope, send, rowsOf));
+}
+
+async function runGlueCall<T>(
   operation: string,
   scope: GlueCallScope,
   send: (abortSignal: AbortSignal | undefined) => Promise<T>,

@@ -11,7 +11,7 @@ import {
   type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { backendUnavailable } from '../../errors/app-error';
-import { accountQuery, currentSignal } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, trackBackendWork } from '../../observability/query-accounting';
 import type { EngineCapabilities, QueryStats, SqlEngine, SqlQuery, SqlResult, SqlRow } from '../../ports/sql-engine';
 import { Deadline, PollSchedule, jitteredDelay, sleep } from '../../util/backoff';
 import {
@@ -99,7 +99,11 @@ export class RedshiftDataEngine implements SqlEngine {
     return { measuresBytes: false, cancellable: true };
   }
 
-  async query(query: SqlQuery): Promise<SqlResult> {
+  query(query: SqlQuery): Promise<SqlResult> {
+    return trackBackendWork(() => this.run(query));
+  }
+
+  private async run(query: SqlQuery): Promise<SqlResult> {
     const timeoutMs = query.timeoutMs ?? this.settings.queryTimeoutMs;
     const ctx: StatementContext = {
       query,

@@ -16,7 +16,9 @@ export function responseCachePlugin(responses: ResponseCache | undefined): Apoll
       let key: string | undefined;
       return {
         async responseForOperation({ operation, source, request, contextValue }) {
-          if (operation.operation !== 'query') return null;
+          // No operation: an unknown operationName, or several operations and none named;
+          // execution answers it (400 OPERATION_RESOLUTION_FAILURE).
+          if (!operation || operation.operation !== 'query') return null;
           key = responses.key({ query: source, operationName: request.operationName, variables: request.variables, scopes: contextValue.principal.scopes });
           const found = await responses.lookup(key);
           if (!found) return null;

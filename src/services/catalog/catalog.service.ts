@@ -1,7 +1,7 @@
 import type { CachedReader } from '../../cache/cached-reader';
 import { badInput } from '../../errors/app-error';
 import type { Catalog, CatalogDatabaseRecord, CatalogPartitionRecord, CatalogTableRecord, TokenPage } from '../../ports/catalog';
-import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
+import { hasExactKeys, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
 
 const NAME = /^[A-Za-z0-9_.-]{1,255}$/;
@@ -18,8 +18,16 @@ interface TokenPosition {
   token: string | null;
   skip: number;
 }
+/** Backend page tokens are base64url, optionally behind a short prefix ("gt1.", "gp1."). */
+const TOKEN = /^[A-Za-z0-9_.-]{1,2048}$/;
+/** An offset inside one backend page: bounded so a position never asks a backend for an absurd page. */
+const MAX_SKIP = 10_000_000;
 const isTokenPosition = (p: unknown): p is TokenPosition =>
-  !!p && typeof p === 'object' && (typeof (p as TokenPosition).token === 'string' || (p as TokenPosition).token === null) && Number.isInteger((p as TokenPosition).skip);
+  hasExactKeys(p, ['token', 'skip']) &&
+  (p.token === null || (typeof p.token === 'string' && TOKEN.test(p.token))) &&
+  Number.isSafeInteger(p.skip) &&
+  (p.skip as number) >= 0 &&
+  (p.skip as number) <= MAX_SKIP;
 
 /**
  * The data catalog: Glue on AWS, the embedded catalog locally. Catalog ids are
@@ -30,6 +38,7 @@ export class CatalogService {
   constructor(
     private readonly catalog: Catalog,
     private readonly cache: CachedReader,
+    private readonly cursors: CursorCodec,
   ) {}
 
   catalogId(argument: string, value: string | null | undefined): string {
@@ -93,7 +102,7 @@ export class CatalogService {
   ): Promise<Page<T>> {
     const limit = pageSize(options.first);
     const fingerprint = queryFingerprint({ q: label, ...query });
-    const start: TokenPosition = options.after ? decodeCursor(options.after, fingerprint, isTokenPosition) : { token: null, skip: 0 };
+    const start: TokenPosition = options.after ? this.cursors.decode(options.after, fingerprint, isTokenPosition) : { token: null, skip: 0 };
 
     const collected = await this.cache.read(
       { domain: 'catalog', label, args: { ...query, start, limit }, scope: 'all', datasets: ['catalog'] },
@@ -118,7 +127,7 @@ export class CatalogService {
     const positions = new Map(nodes.map((n) => [n.item, n.position]));
     return makePage(
       nodes.map((n) => n.item),
-      (item) => encodeCursor(fingerprint, positions.get(item)!),
+      (item) => this.cursors.encode(fingerprint, positions.get(item)!),
       hasNext,
       options.after !== undefined && options.after !== null,
     );

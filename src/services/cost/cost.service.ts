@@ -3,7 +3,7 @@ import type { PricingConfig } from '../../config/config';
 import { badInput } from '../../errors/app-error';
 import type { GlueJobRecord, GlueJobRunRecord, JobRuns, JobRunState } from '../../ports/job-runs';
 import type { QueryLedger } from '../../ports/query-ledger';
-import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
+import { hasExactKeys, isId, isIsoMillis, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
 import { instantRange, nameList } from '../validation';
 import { round6, runCostUsd, runDpuSeconds, runViolations, type GlueViolationKind } from './pricing';
@@ -56,7 +56,8 @@ interface RunPosition {
   s: string;
   id: string;
 }
-const isRunPosition = (p: unknown): p is RunPosition => !!p && typeof (p as RunPosition).s === 'string' && typeof (p as RunPosition).id === 'string';
+/** Exactly { s, id }: s a run's startedOn (ISO, milliseconds, UTC), id a job run id. */
+const isRunPosition = (p: unknown): p is RunPosition => hasExactKeys(p, ['s', 'id']) && isIsoMillis(p.s) && isId(p.id);
 
 /** Glue job runs priced and checked against thresholds; the weekly cost report. */
 export class CostService {
@@ -65,6 +66,7 @@ export class CostService {
     private readonly ledger: QueryLedger,
     private readonly cache: CachedReader,
     private readonly pricing: PricingConfig,
+    private readonly cursors: CursorCodec,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -96,7 +98,7 @@ export class CostService {
     const violations = filter?.violations ? new Set(filter.violations) : undefined;
     const limit = pageSize(first);
     const fingerprint = queryFingerprint({ q: 'glueJobRuns', window, jobNames, states: states && [...states].sort(), violations: violations && [...violations].sort() });
-    const position = after ? decodeCursor(after, fingerprint, isRunPosition) : undefined;
+    const position = after ? this.cursors.decode(after, fingerprint, isRunPosition) : undefined;
 
     const all = (await this.pricedRuns(window, jobNames))
       .filter((r) => !states || states.has(r.state))
@@ -106,7 +108,7 @@ export class CostService {
     const rest = start < 0 ? [] : all.slice(start);
     return makePage(
       rest.slice(0, limit),
-      (r) => encodeCursor(fingerprint, { s: r.startedOn, id: r.id }),
+      (r) => this.cursors.encode(fingerprint, { s: r.startedOn, id: r.id }),
       rest.length > limit,
       position !== undefined,
       async () => all.length,

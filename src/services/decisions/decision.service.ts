@@ -1,6 +1,6 @@
 import { badInput } from '../../errors/app-error';
 import type { DecisionStore, StoredDecision, StorePosition } from '../../ports/decision-store';
-import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
+import { hasExactKeys, isId, isInstantIdKey, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
 import { identifier } from '../validation';
 import { decisionBodyHash } from './decision-hash';
@@ -17,8 +17,11 @@ export interface CustomerDecisionsArgs {
   after?: string | null;
 }
 
-const isPosition = (p: unknown): p is StorePosition =>
-  !!p && typeof p === 'object' && !Array.isArray(p) && Object.values(p).every((v) => typeof v === 'string' || typeof v === 'number');
+/** Exactly the byCustomer position this service issues: { id, customerId, decidedAtId: `${decidedAt}#${id}` } of the queried customer. */
+const customerPosition =
+  (customerId: string) =>
+  (p: unknown): p is StorePosition =>
+    hasExactKeys(p, ['id', 'customerId', 'decidedAtId']) && isId(p.id) && p.customerId === customerId && isInstantIdKey(p.decidedAtId, p.id);
 
 /**
  * Decisions are read straight from the decision store (DynamoDB reads by key are
@@ -27,6 +30,7 @@ const isPosition = (p: unknown): p is StorePosition =>
 export class DecisionService {
   constructor(
     private readonly store: DecisionStore,
+    private readonly cursors: CursorCodec,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -55,11 +59,11 @@ export class DecisionService {
     const to = args.to ?? undefined;
     if (from && to && from > to) throw badInput('from', `must not be after to (${from} > ${to})`);
     const fingerprint = queryFingerprint({ q: 'customerDecisions', customerId, from, to });
-    const after = args.after ? decodeCursor(args.after, fingerprint, isPosition) : undefined;
+    const after = args.after ? this.cursors.decode(args.after, fingerprint, customerPosition(customerId)) : undefined;
     const listing = await this.store.byCustomer({ customerId, from, to, limit, after });
     return makePage(
       listing.items,
-      (d) => encodeCursor(fingerprint, { id: d.id, customerId: d.customerId, decidedAtId: `${d.decidedAt}#${d.id}` }),
+      (d) => this.cursors.encode(fingerprint, { id: d.id, customerId: d.customerId, decidedAtId: `${d.decidedAt}#${d.id}` }),
       listing.next !== undefined,
       after !== undefined,
       () => this.store.countByCustomer({ customerId, from, to }),

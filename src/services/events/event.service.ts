@@ -4,8 +4,9 @@ import { AppError, ErrorCode, tooExpensive } from '../../errors/app-error';
 import type { EventColumn, Lake, Warehouse } from '../../ports/lake';
 import type { SqlRow } from '../../ports/sql-engine';
 import type { Day, DayRange } from '../../util/days';
-import { decodeCursor, encodeCursor, queryFingerprint } from '../../util/cursor';
+import { hasExactKeys, isId, isIsoMillis, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
+import { spendLakeScan, spendRows } from '../../observability/request-budget';
 import { dayRange, identifier, nameList } from '../validation';
 import {
   EVENT_PAGE_COLUMNS,
@@ -65,8 +66,8 @@ const GROUP_COLUMNS: Record<StatsGroup, StatsDimension> = {
   CUSTOMER: 'customer_id',
 };
 
-const isPosition = (p: unknown): p is EventPosition =>
-  !!p && typeof p === 'object' && typeof (p as EventPosition).t === 'string' && typeof (p as EventPosition).id === 'string';
+/** Exactly { t, id }: t an instant as the lake answers it (ISO, milliseconds, UTC), id an event id. */
+const isPosition = (p: unknown): p is EventPosition => hasExactKeys(p, ['t', 'id']) && isIsoMillis(p.t) && isId(p.id);
 
 function toEvent(row: SqlRow): EventRecord {
   let attributes: Record<string, unknown> = {};
@@ -104,6 +105,7 @@ export class EventService {
     private readonly warehouse: Warehouse,
     private readonly cache: CachedReader,
     private readonly limits: LimitsConfig,
+    private readonly cursors: CursorCodec,
   ) {}
 
   private conditions(args: EventFilterArgs): EventConditions {
@@ -125,6 +127,7 @@ export class EventService {
         { estimatedBytes: scan.estimatedBytes, maxScanBytes: this.limits.maxScanBytes, partitions: scan.partitions },
       );
     }
+    spendLakeScan(scan.partitions, scan.estimatedBytes);
     return scan;
   }
 
@@ -132,7 +135,7 @@ export class EventService {
     const conditions = this.conditions(filter);
     const limit = pageSize(first);
     const fingerprint = queryFingerprint({ q: 'events', ...conditions });
-    const position = after ? decodeCursor(after, fingerprint, isPosition) : undefined;
+    const position = after ? this.cursors.decode(after, fingerprint, isPosition) : undefined;
     // Newest first: the next page cannot hold days after the cursor's day.
     const range: DayRange = position ? { from: conditions.range.from, to: minDay(conditions.range.to, position.t.slice(0, 10)) } : conditions.range;
     const customerIds = conditions.customerId ? [conditions.customerId] : undefined;
@@ -163,7 +166,7 @@ export class EventService {
     const nodes = hasNext ? rows.slice(0, limit) : rows;
     return makePage(
       nodes,
-      (e) => encodeCursor(fingerprint, { t: e.occurredAt, id: e.id }),
+      (e) => this.cursors.encode(fingerprint, { t: e.occurredAt, id: e.id }),
       hasNext,
       position !== undefined,
       () => this.count(conditions, customerIds),
@@ -221,6 +224,7 @@ export class EventService {
             });
           }
           if (scan.partitions === 0) return [];
+          spendLakeScan(scan.partitions, scan.estimatedBytes);
           result = await this.lake.engine.query({
             label: 'eventStats.lake',
             sql: eventStatsSql({ relation: scan.relation, where, interval: input.interval, dimensions, measure: 'count', limit: maxRows + 1 }),
@@ -252,6 +256,7 @@ export class EventService {
         );
       },
     );
+    spendRows(rows.length);
     return rows;
   }
 }

@@ -107,10 +107,26 @@ test('never asked for, it leaves no listener on the socket; asked for, dispose r
     counts.push(socket.listenerCount('close') - before);
     used.dispose();
     counts.push(socket.listenerCount('close') - before);
-    expect(used.signal.aborted).toBe(false);
+    // Whatever of the request still ran after its answer is cancelled.
+    expect(used.signal.aborted).toBe(true);
+    expect((used.signal.reason as Error).message).toBe('the response was already sent');
     return 'ok';
   };
   const res = await fetch(url);
   expect(await res.text()).toBe('ok');
   expect(counts).toEqual([0, 1, 0]);
+});
+
+test('cancelled before anyone asked for the signal: the signal, when made, is already aborted with the reason', async () => {
+  let state: { aborted: boolean; reason: string } | undefined;
+  handler = async (request, reply) => {
+    const abort = new RequestAbort(request, reply, 60_000);
+    abort.cancel(new Error('the answer is final'));
+    state = { aborted: abort.signal.aborted, reason: (abort.signal.reason as Error).message };
+    abort.dispose();
+    return 'ok';
+  };
+  const res = await fetch(url);
+  expect(await res.text()).toBe('ok');
+  expect(state).toEqual({ aborted: true, reason: 'the answer is final' });
 });
