@@ -88,6 +88,8 @@ export class DuckDbLake implements Lake {
   /** The files holding the range (restricted to the customers' buckets when given), oldest day first. */
   async files(range: DayRange, customerIds?: readonly string[]): Promise<LakeFile[]> {
     const days = await this.daysIn(range);
+    // Listing thousands of files is synchronous: not for a request already answered.
+    currentSignal()?.throwIfAborted();
     if (!customerIds) return days.flatMap((d) => d.files);
     const buckets = await this.buckets();
     const wanted = new Set(customerIds.map((id) => customerBucket(id, buckets)));
@@ -95,7 +97,11 @@ export class DuckDbLake implements Lake {
   }
 
   async scanEvents(range: DayRange, options: { customerIds?: string[]; columns?: readonly EventColumn[] } = {}): Promise<LakeScan> {
+    // Planning a scan is synchronous work over every file of the range (footer
+    // statistics, the file list): a request whose answer is final does none of it.
+    currentSignal()?.throwIfAborted();
     const files = await this.files(range, options.customerIds);
+    currentSignal()?.throwIfAborted();
     const partitions = new Set(files.map((f) => f.day)).size;
     const estimatedBytes = await this.bytesOf(files, options.columns);
     return { relation: relationOver(files), partitions, files: files.length, estimatedBytes };
