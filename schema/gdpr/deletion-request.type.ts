@@ -44,7 +44,7 @@ export class DeletionRequest {
   @Field(() => DeletionStatus)
   status!: DeletionStatus;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why, as the caller gave it (checked at intake to hold no email address, phone number, customer id or name).' })
   reason!: string | null;
 
   @Field(() => String, {

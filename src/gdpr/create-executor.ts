@@ -1,7 +1,7 @@
 import type { GdprConfig } from '../config/gdpr';
 import type { Logger } from '../observability/logger';
 import type { DeletionLedger } from '../ports/deletion-ledger';
-import type { ErasureStore } from '../ports/erasure';
+import type { ErasureStore, ResidueScan } from '../ports/erasure';
 import { DeletionExecutor, type DeletionExecutorOptions } from './executor';
 
 /**
@@ -10,7 +10,7 @@ import { DeletionExecutor, type DeletionExecutorOptions } from './executor';
  * leases a crashed process left instead of waiting for them to expire.
  */
 export function createDeletionExecutor(
-  gdpr: { ledger: DeletionLedger; stores: readonly ErasureStore[]; exclusiveLedger?: boolean },
+  gdpr: { ledger: DeletionLedger; stores: readonly ErasureStore[]; exclusiveLedger?: boolean; subjectHashKey?: string; residue?: ResidueScan },
   config: GdprConfig,
   logger: Logger,
   hooks: Pick<DeletionExecutorOptions, 'onPass'> = {},
@@ -22,6 +22,8 @@ export function createDeletionExecutor(
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
     takeOverLeases: gdpr.exclusiveLedger ?? false,
+    subjectKey: gdpr.subjectHashKey,
+    residue: gdpr.residue,
     ...hooks,
     logger,
   });

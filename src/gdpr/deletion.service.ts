@@ -1,12 +1,13 @@
 import { AppError, ErrorCode, badInput } from '../errors/app-error';
 import type { DeletionLedger, DeletionStatus } from '../ports/deletion-ledger';
 import type { StorePosition } from '../ports/decision-store';
-import { identifier, text } from '../services/validation';
+import { foldWords, identifier, personalDataKinds, text } from '../services/validation';
 import { queryFingerprint, type CursorCodec } from '../util/cursor';
 import { sha256Hex, subjectHash } from '../util/hash';
 import { makePage, pageSize, type Page } from '../util/pagination';
 import { dueBy, pendingTarget, toDeletionView, withholdOthers, type DeletionRequestView } from './deletion-view';
 import { newDeletionRequestId } from './request-id';
+import { sealSubject } from './subject-seal';
 
 export interface DeletionRequestInput {
   customerId: string;
@@ -27,12 +28,19 @@ export interface DeletionServiceOptions {
   cursors: CursorCodec;
   /** Stores a request has a target in, in erasure order. */
   stores: readonly string[];
+  /**
+   * The subject's names as the stores hold them (the warehouse's customer dimension),
+   * so that a reason naming the customer is refused; none when unknown.
+   */
+  subjectNames?: (customerId: string) => Promise<readonly string[]>;
   clock?: () => number;
   newId?: (now: number) => string;
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED']);
 const MAX_REASON = 500;
+/** Name parts shorter than this are not looked for on their own (initials, "Xu" still count inside the full name). */
+const MIN_NAME_PART = 3;
 const MAX_IDEMPOTENCY_KEY = 128;
 /** Rounds of the intake's repair loop (a subject holder that finished meanwhile, ...). */
 const INTAKE_ROUNDS = 5;
@@ -91,7 +99,7 @@ export class DeletionService {
 
   private async record(input: DeletionRequestInput, requestedBy: string): Promise<DeletionRequestView> {
     const customerId = identifier('input.customerId', input.customerId);
-    const reason = input.reason === null || input.reason === undefined ? null : text('input.reason', input.reason, { max: MAX_REASON });
+    const reason = input.reason === null || input.reason === undefined ? null : await this.checkReason(text('input.reason', input.reason, { max: MAX_REASON }), customerId);
     const key = input.idempotencyKey === null || input.idempotencyKey === undefined ? null : text('input.idempotencyKey', input.idempotencyKey, { max: MAX_IDEMPOTENCY_KEY });
     const hash = subjectHash(this.options.subjectHashKey, customerId);
     const now = this.clock();
@@ -126,7 +134,8 @@ export class DeletionService {
         id,
         subjectType: 'customer',
         subjectHash: hash,
-        subjectId: customerId,
+        // Sealed: no version of the item (the ledger rewrites it on every update) holds the raw id.
+        subjectId: sealSubject(this.options.subjectHashKey, customerId),
         reason,
         requestedBy,
         requestedAt,
@@ -139,6 +148,39 @@ export class DeletionService {
       return view;
     }
     throw new AppError(ErrorCode.CONFLICT, 'the deletion request is being recorded concurrently by another call; retry with the same idempotencyKey', { retryable: true });
+  }
+
+  /**
+   * The reason is kept verbatim in the audit record, which must hold no personal
+   * data: a reason with an email address, a phone number, the customer's id or the
+   * customer's name is refused (BAD_USER_INPUT on input.reason, saying what was found
+   * but never echoing it), not stored redacted: the caller learns to send a reason
+   * without them, and the audit record holds only what the caller wrote.
+   */
+  private async checkReason(reason: string, customerId: string): Promise<string> {
+    const found: string[] = personalDataKinds(reason);
+    if (reason.toLowerCase().includes(customerId.toLowerCase())) found.push("the customer's id");
+    if (found.length === 0 && this.options.subjectNames) {
+      let names: readonly string[];
+      try {
+        names = await this.options.subjectNames(customerId);
+      } catch (error) {
+        throw new AppError(
+          ErrorCode.BACKEND_UNAVAILABLE,
+          "input.reason: could not be checked for the customer's name (the customer dimension did not answer); retry, or leave reason out",
+          { details: { argument: 'input.reason' }, cause: error, retryable: true },
+        );
+      }
+      if (names.some((name) => nameIn(reason, name))) found.push("the customer's name");
+    }
+    if (found.length > 0) {
+      throw badInput(
+        'input.reason',
+        `must not hold personal data (it is kept in the audit record): it holds ${joinWords(found)}. Say why without them, e.g. "GDPR Art. 17 request, ticket #4711"; the customer is named by input.customerId`,
+        { found },
+      );
+    }
+    return reason;
   }
 
   async get(id: string): Promise<DeletionRequestView | null> {
@@ -163,4 +205,20 @@ export class DeletionService {
       () => this.ledger.count({ status }),
     );
   }
+}
+
+/** The full name, or any part of it of MIN_NAME_PART letters or more, as whole words (case and accents ignored). */
+function nameIn(text: string, name: string): boolean {
+  const haystack = foldWords(text);
+  const full = foldWords(name);
+  if (full.trim() === '') return false;
+  if (haystack.includes(full)) return true;
+  return full
+    .trim()
+    .split(' ')
+    .some((part) => part.length >= MIN_NAME_PART && haystack.includes(` ${part} `));
+}
+
+function joinWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

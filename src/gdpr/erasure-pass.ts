@@ -1,8 +1,9 @@
 import type { Logger } from '../observability/logger';
 import type { DeletionLedger, DeletionRequestRecord, DeletionTargetRecord } from '../ports/deletion-ledger';
-import { emptyErasure, type ErasureStore } from '../ports/erasure';
+import { emptyErasure, type ErasureStore, type Residue, type ResidueScan } from '../ports/erasure';
 import { jitteredDelay, sleep } from '../util/backoff';
 import { pendingTarget } from './deletion-view';
+import { isSealed, openSubject } from './subject-seal';
 import { redactSubjects } from './subjects';
 
 export interface ErasurePassDeps {
@@ -22,6 +23,10 @@ export interface ErasurePassDeps {
   holds: (id: string) => boolean;
   /** The pass is done with a request (settled or given back): stop renewing its lease. */
   release: (id: string) => void;
+  /** Opens the ledger's sealed subject ids (subject-seal.ts); without it only unsealed ones can run. */
+  subjectKey?: string;
+  /** Byte-level verification (embedded mode): no file may hold a subject's raw id. */
+  residue?: ResidueScan;
 }
 
 export interface ErasurePassSummary {
@@ -63,8 +68,15 @@ export async function runErasurePass(claimed: readonly DeletionRequestRecord[], 
       await settleFailed(deps, { record, subject: '', targets: new Map(), failures: ['ledger: the request has no subject id left; it cannot be executed'] }, summary);
       continue;
     }
+    let subject: string;
+    try {
+      subject = openSubject(deps.subjectKey, record.subjectId);
+    } catch (error) {
+      await settleFailed(deps, { record, subject: '', targets: new Map(), failures: [`ledger: ${errorMessage(error)}`] }, summary);
+      continue;
+    }
     const targets = new Map(deps.stores.map((s) => [s.store, record.targets.find((t) => t.store === s.store) ?? pendingTarget(s.store)]));
-    work.push({ record, subject: record.subjectId, targets, failures: [] });
+    work.push({ record, subject, targets, failures: [] });
   }
   const subjects = work.map((w) => w.subject);
   const live = () => work.filter((w) => deps.holds(w.record.id) && !deps.signal.aborted);
@@ -113,6 +125,14 @@ export async function runErasurePass(claimed: readonly DeletionRequestRecord[], 
     }
   }
   summary.completed = work.filter((w) => w.record.status === 'COMPLETED').length;
+  if (summary.completed > 0 && deps.residue?.afterCompleted) {
+    // The ledger's superseded versions of the completed requests still hold their sealed ids: drop them now.
+    try {
+      await deps.residue.afterCompleted(deps.signal);
+    } catch (error) {
+      deps.logger.warn({ error: errorMessage(error) }, 'gdpr: compacting the ledger after completed requests failed; the next pass compacts again');
+    }
+  }
   deps.logger.info({ requests: claimed.length, subjects: subjects.length, ...summary }, 'gdpr: erasure pass done');
   return summary;
 }
@@ -210,6 +230,7 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
       leftovers.set(w.record.id, perStore);
     }
   };
+  const residues = new Map<string, Residue[]>(); // request id -> files still holding the raw id
   try {
     for (const store of deps.stores) await check(store, group);
     const suspicious = group.filter((w) => (leftovers.get(w.record.id)?.size ?? 0) > 0);
@@ -218,6 +239,27 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
       for (const store of deps.stores) {
         const again = suspicious.filter((w) => leftovers.get(w.record.id)!.has(store.store));
         if (again.length > 0) await check(store, again);
+      }
+    }
+    // No store finds a record: then no file may hold the raw id either (one pass over the files for the batch).
+    const clean = group.filter((w) => leftovers.get(w.record.id)!.size === 0);
+    if (deps.residue && clean.length > 0) {
+      let found: Map<string, Residue[]>;
+      try {
+        found = await deps.residue.scan(clean.map((w) => w.subject), deps.signal);
+      } catch (error) {
+        if (deps.signal.aborted) throw error;
+        throw new VerificationError('files', error);
+      }
+      for (const w of clean) {
+        let hits = found.get(w.subject) ?? [];
+        if (w.record.subjectId !== null && !isSealed(w.record.subjectId)) {
+          // Recorded before subject ids were sealed: the ledger's own item holds the raw id until completion.
+          const ledgerFiles = hits.filter((r) => r.ledger).length;
+          hits = hits.filter((r) => !r.ledger);
+          if (ledgerFiles > 0) deps.logger.warn({ requestId: w.record.id, files: ledgerFiles }, 'gdpr: an unsealed request: the ledger\'s files were not verified at the byte level');
+        }
+        if (hits.length > 0) residues.set(w.record.id, hits);
       }
     }
   } catch (error) {
@@ -233,7 +275,8 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
   for (const w of group) {
     if (!deps.holds(w.record.id)) continue;
     const left = leftovers.get(w.record.id)!;
-    if (left.size === 0) {
+    const held = residues.get(w.record.id) ?? [];
+    if (left.size === 0 && held.length === 0) {
       if (await deps.ledger.settle(w.record.id, deps.owner, { status: 'COMPLETED', completedAt: now, verifiedAt: now })) {
         w.record = { ...w.record, status: 'COMPLETED', subjectId: null };
         await deps.ledger.releaseSubject(w.record.subjectHash, w.record.id);
@@ -246,6 +289,19 @@ async function verify(group: Work[], deps: ErasurePassDeps): Promise<void> {
       w.failures.push(`${store}: ${message}`);
       const before = w.targets.get(store)!;
       // FAILED, keeping its count and completedAt (what it deleted is confirmed): the retry runs the step again and adds.
+      await persist(deps, w, { ...before, status: 'FAILED', error: message });
+    }
+    // Files still holding the raw id: the owning store's step runs again on the retry (compaction, rewrite).
+    const byStore = new Map<string, string[]>();
+    for (const r of held) byStore.set(r.store ?? '', [...(byStore.get(r.store ?? '') ?? []), r.file]);
+    for (const [store, files] of byStore) {
+      const message = redactSubjects(`verification found the subject's id in ${files.length} file(s): ${files.join(', ')}`, group.map((g) => g.subject));
+      const before = store === '' ? undefined : w.targets.get(store);
+      if (!before) {
+        w.failures.push(`files: ${message} (no store owns them: remove or clean them by hand)`);
+        continue;
+      }
+      w.failures.push(`${store}: ${message}`);
       await persist(deps, w, { ...before, status: 'FAILED', error: message });
     }
   }

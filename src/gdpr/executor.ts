@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../observability/logger';
 import type { DeletionLedger, DeletionListing, DeletionRequestRecord } from '../ports/deletion-ledger';
-import type { ErasureStore } from '../ports/erasure';
+import type { ErasureStore, ResidueScan } from '../ports/erasure';
 import { runErasurePass } from './erasure-pass';
 import { LeaseKeeper } from './lease-keeper';
 import { gdprMetrics } from './metrics';
@@ -27,6 +27,10 @@ export interface DeletionExecutorOptions {
   takeOverLeases?: boolean;
   /** Called after each pass that claimed requests (e.g. the cache's view of pending erasures refreshes). */
   onPass?: () => void;
+  /** Opens the ledger's sealed subject ids (the subject-hash key; src/gdpr/subject-seal.ts). */
+  subjectKey?: string;
+  /** Byte-level verification of the embedded stores' files (src/gdpr/residue-scan.ts). */
+  residue?: ResidueScan;
 }
 
 /** Owners of the executors running in this process (never taken over). */
@@ -141,6 +145,8 @@ export class DeletionExecutor {
         signal: abort.signal,
         holds: (id) => keeper.isHeld(id),
         release: (id) => keeper.drop(id),
+        subjectKey: this.options.subjectKey,
+        residue: this.options.residue,
       });
       for (const outcome of ['completed', 'failed', 'waiting', 'interrupted'] as const) {
         if (summary[outcome] > 0) gdprMetrics.settled.inc({ outcome }, summary[outcome]);

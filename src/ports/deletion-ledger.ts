@@ -6,9 +6,10 @@ import type { StorePosition } from './decision-store';
  * one read, and src/gdpr orders them so that a crash between any two leaves a
  * state the next identical call repairs.
  *
- * The raw subject id (`subjectId`) is kept only until the erasure is verified;
- * completing a request removes it in the same write. Everything else holds the
- * keyed subject hash only.
+ * The subject id (`subjectId`) is kept only until the erasure is verified, and
+ * sealed by src/gdpr (subject-seal.ts: encrypted, so no stored version holds the
+ * raw bytes); completing a request removes it in the same write. Everything else
+ * holds the keyed subject hash only.
  */
 export type DeletionStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
 
@@ -31,7 +32,7 @@ export interface DeletionRequestRecord {
   subjectType: 'customer';
   /** Keyed hash of the subject id (src/util/hash.ts subjectHash). */
   subjectHash: string;
-  /** The raw subject id while the erasure needs it; null once verified. */
+  /** The subject id, sealed (src/gdpr/subject-seal.ts; raw in requests recorded before sealing), while the erasure needs it; null once verified. */
   subjectId: string | null;
   status: DeletionStatus;
   reason: string | null;

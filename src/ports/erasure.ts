@@ -51,3 +51,30 @@ export interface ErasureStore {
 export function emptyErasure(): SubjectErasure {
   return { recordsDeleted: 0, filesRewritten: 0, bytesRewritten: 0 };
 }
+
+/** A file that still holds a subject's raw id after every store erased it. */
+export interface Residue {
+  /** Path relative to the scanned directory (never the id: names are redacted by the caller). */
+  file: string;
+  /** The store that keeps the file (its step runs again on the retry), or null for a file no store owns. */
+  store: ErasureStoreName | null;
+  /** The file is also the deletion ledger's (the embedded DynamoDB keeps both). */
+  ledger?: boolean;
+}
+
+/**
+ * Byte-level verification of an erasure, where the stores keep their data in local
+ * files (the embedded mode): after every store reported the subjects gone, their
+ * files are searched for each subject's raw id. The records a store still finds are
+ * one question; the bytes its files still hold (deleted rows in freed blocks,
+ * superseded versions, write-ahead logs) are another.
+ */
+export interface ResidueScan {
+  /** Subjects (raw ids) -> files holding them; subjects found nowhere may be absent. One pass over the files for the batch. */
+  scan(subjects: readonly string[], signal?: AbortSignal): Promise<Map<string, Residue[]>>;
+  /**
+   * After requests completed (the ledger dropped their sealed subject ids): drops the
+   * superseded ledger versions that still held them (embedded: a LevelDB compaction).
+   */
+  afterCompleted?(signal?: AbortSignal): Promise<void>;
+}

@@ -65,3 +65,49 @@ export function instantRange(argument: string, from: string, to: string, maxDays
   }
   return { from, to };
 }
+
+/** What personalDataKinds() recognizes, as named in error messages. */
+export type PersonalDataKind = 'an email address' | 'a phone number';
+
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
+/** "name (at) example (dot) com" and the like. */
+const EMAIL_SPELLED = /[\p{L}\p{N}._%+-]+\s*[[(<{]\s*at\s*[\])>}]\s*[\p{L}\p{N}-]+(?:\s*[[(<{]\s*dot\s*[\])>}]\s*[\p{L}\p{N}-]+)+/iu;
+/** ISO days and instants (2026-01-31, 2026-01-31T10:00:00Z): not phone numbers. */
+const ISO_TIME = /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g;
+/**
+ * A run of digits with the separators phone numbers are written with, not glued to a
+ * word, a reference sign or another number (ticket #12345678, INC-12345678, v1.2.3
+ * are not phone numbers).
+ */
+const PHONE_CANDIDATE = /(?<![\p{L}\p{N}_#/\\.-])(?:\+|00)?\(?\d[\d ().-]*\d(?![\p{L}\p{N}_])/gu;
+
+/**
+ * The kinds of personal data a free text visibly holds: email addresses (also
+ * spelled "at"/"dot") and phone numbers (8 to 15 digits, written with or without
+ * +, spaces, dashes, dots and parentheses; ISO dates excepted). A heuristic for
+ * free-text fields that must hold none: it finds the usual ways of writing them,
+ * not every conceivable one.
+ */
+export function personalDataKinds(value: string): PersonalDataKind[] {
+  const kinds: PersonalDataKind[] = [];
+  if (EMAIL.test(value) || EMAIL_SPELLED.test(value)) kinds.push('an email address');
+  const withoutTimes = value.replace(ISO_TIME, ' ');
+  for (const match of withoutTimes.matchAll(PHONE_CANDIDATE)) {
+    const digits = match[0].replace(/\D/g, '').length;
+    if (digits >= 8 && digits <= 15) {
+      kinds.push('a phone number');
+      break;
+    }
+  }
+  return kinds;
+}
+
+/** Lower case, accents dropped, every run of other characters one space: for whole-word comparisons. */
+export function foldWords(value: string): string {
+  return ` ${value
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
+}

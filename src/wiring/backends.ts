@@ -2,6 +2,8 @@ import { createAthenaAdapters } from '../adapters/athena';
 import { AthenaLakeErasure } from '../adapters/athena/athena-lake-erasure';
 import { DuckDbLakeErasure } from '../adapters/duckdb/lake-erasure';
 import { duckDbWarehouseReclaim } from '../adapters/duckdb/warehouse-erasure';
+import { eventsDir, warehousePath } from '../adapters/duckdb/layout';
+import { levelDbPlainBytes } from '../adapters/dynamodb/leveldb-files';
 import { DynamoDeletionLedger } from '../adapters/dynamodb/deletion-ledger';
 import { redshiftWarehouseReclaim } from '../adapters/redshift-data/redshift-warehouse-erasure';
 import { DuckDbDatabase, DuckDbEngine, DuckDbLake, DuckDbWarehouse, EmbeddedCatalog, EmbeddedJobRuns, migrateDuckDb } from '../adapters/duckdb';
@@ -29,7 +31,7 @@ import type { Cache } from '../ports/cache';
 import type { Catalog } from '../ports/catalog';
 import type { DecisionStore } from '../ports/decision-store';
 import type { DeletionLedger } from '../ports/deletion-ledger';
-import type { ErasureStore } from '../ports/erasure';
+import type { ErasureStore, ResidueScan } from '../ports/erasure';
 import type { JobRuns } from '../ports/job-runs';
 import type { Lake, Warehouse } from '../ports/lake';
 import type { SqlEngine } from '../ports/sql-engine';
@@ -37,6 +39,7 @@ import type { ReadinessCheck } from '../server/health';
 import { enginePricing } from '../services/cost/pricing';
 import { CacheErasure, ERASED_DATASETS } from '../gdpr/stores/cache-erasure';
 import { DecisionErasure } from '../gdpr/stores/decision-erasure';
+import { DirectoryResidueScan, type FileOwner } from '../gdpr/residue-scan';
 import { WarehouseErasure, type WarehouseErasureOptions } from '../gdpr/stores/warehouse-erasure';
 import { pauseBeforeSwap } from '../gdpr/test-hooks';
 
@@ -63,6 +66,8 @@ export interface Backends {
     ledger: DeletionLedger;
     stores: ErasureStore[];
     subjectHashKey: string;
+    /** Byte-level verification over the data directory, when a store keeps the subjects' data there. */
+    residue: ResidueScan | undefined;
     /** Only this process can reach the ledger (embedded: it holds the data directory's lock). */
     exclusiveLedger: boolean;
   };
@@ -165,7 +170,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       readiness.push({ name: 'redshift', check: () => redshift.engine.ping() });
     } else {
       warehouse = new DuckDbWarehouse(duckdb!);
-      warehouseReclaim = duckDbWarehouseReclaim(duckdb!);
+      warehouseReclaim = duckDbWarehouseReclaim(database!, { drainTimeoutMs: config.server.requestTimeoutMs });
     }
 
     const catalog: Catalog = aws.catalog === 'glue' ? glue!.catalog : new EmbeddedCatalog(duckdb!, duckLake!, { dataDir });
@@ -200,6 +205,14 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       readiness.push({ name: 'cache', check: () => cacheRef.ping(), optional: true });
     }
 
+    // Embedded stores keep the subjects' bytes in the data directory: after an erasure, no file there may hold them.
+    const owners: FileOwner[] = [];
+    if (embeddedDynamo?.path) owners.push({ store: 'decisions', path: embeddedDynamo.path, plainBytes: levelDbPlainBytes, ledger: true });
+    if (aws.lake === 'duckdb') owners.push({ store: 'lake', path: eventsDir(dataDir) });
+    if (aws.warehouse === 'duckdb') owners.push({ store: 'warehouse', path: warehousePath(dataDir) });
+    const dynamoCompact = embeddedDynamo?.path ? () => embeddedDynamo!.compact() : undefined;
+    const residue = owners.length > 0 ? new DirectoryResidueScan({ root: dataDir, owners, afterCompleted: dynamoCompact }) : undefined;
+
     return {
       lake,
       warehouse,
@@ -217,8 +230,9 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       gdpr: {
         ledger: deletionLedger,
         // ERASURE_STORE_ORDER: the cache last, once nothing can refill it with the subject.
-        stores: [new DecisionErasure(decisions), lakeErasure, new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }), new CacheErasure(cacheReader)],
+        stores: [new DecisionErasure(decisions, { reclaim: dynamoCompact }), lakeErasure, new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }), new CacheErasure(cacheReader)],
         subjectHashKey,
+        residue,
         exclusiveLedger: embeddedDynamo !== undefined,
       },
       close,

@@ -15,13 +15,23 @@ export function createServices(config: Config, backends: Backends): Services {
   // Cursors are signed with a key derived from the subject-hash key: every process
   // sharing that key (LAKEGATE_SUBJECT_HASH_KEY) accepts the cursors of the others.
   const cursors = CursorCodec.fromSecret(backends.gdpr.subjectHashKey);
+  const customers = new CustomerService(backends.warehouse, cache);
   return {
     decisions: new DecisionService(backends.decisions, cursors),
-    customers: new CustomerService(backends.warehouse, cache),
+    customers,
     events: new EventService(backends.lake, backends.warehouse, cache, config.limits, cursors),
     catalog: new CatalogService(backends.catalog, cache, cursors),
     cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing, cursors),
     cacheAdmin: new CacheAdminService(cache),
-    deletions: new DeletionService(backends.gdpr.ledger, { subjectHashKey: backends.gdpr.subjectHashKey, cursors, stores: backends.gdpr.stores.map((s) => s.store) }),
+    deletions: new DeletionService(backends.gdpr.ledger, {
+      subjectHashKey: backends.gdpr.subjectHashKey,
+      cursors,
+      stores: backends.gdpr.stores.map((s) => s.store),
+      // A reason must not name the customer: its name as the warehouse's customer dimension holds it.
+      subjectNames: async (customerId) => {
+        const customer = (await customers.loadMany([customerId], true)).get(customerId);
+        return customer?.name ? [customer.name] : [];
+      },
+    }),
   };
 }

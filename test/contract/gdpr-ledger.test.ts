@@ -6,6 +6,7 @@ import { DEFAULT_TABLE_NAMES } from '../../src/adapters/dynamodb/table-names';
 import { DeletionService } from '../../src/gdpr/deletion.service';
 import { pendingTarget } from '../../src/gdpr/deletion-view';
 import { DeletionExecutor } from '../../src/gdpr/executor';
+import { openSubject } from '../../src/gdpr/subject-seal';
 import { DecisionErasure } from '../../src/gdpr/stores/decision-erasure';
 import { createLogger } from '../../src/observability/logger';
 import type { NewDeletionRequest } from '../../src/ports/deletion-ledger';
@@ -158,14 +159,15 @@ describe.each([
         return outcome;
       },
     };
-    const executor = new DeletionExecutor(ledger, [racing], { leaseMs: 10_000, batchSize: 10, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 20, verifyRecheckMs: 10, logger });
+    const executor = new DeletionExecutor(ledger, [racing], { leaseMs: 10_000, batchSize: 10, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 20, verifyRecheckMs: 10, logger, subjectKey: HASH_KEY });
 
     expect(await executor.runOnce()).toBeGreaterThanOrEqual(1);
     const failed = (await ledger.get(created.id))!;
     expect(failed.status).toBe('FAILED');
     expect(failed.lastError).toBe('decisions: verification found 1 record(s) of the subject left');
     expect(failed.targets).toEqual([expect.objectContaining({ store: 'decisions', status: 'FAILED', recordsDeleted: 2, error: 'verification found 1 record(s) of the subject left' })]);
-    expect(failed.subjectId).toBe(customer);
+    expect(failed.subjectId).not.toContain(customer); // sealed until verified (issue 16, M3)
+    expect(openSubject(HASH_KEY, failed.subjectId!)).toBe(customer);
 
     await new Promise((r) => setTimeout(r, 50));
     await executor.runUntilIdle();

@@ -34,7 +34,7 @@ const WAREHOUSE_TABLES: Record<string, { type: 'MANAGED_TABLE' | 'VIRTUAL_VIEW';
     type: 'MANAGED_TABLE',
     description: 'The customer dimension: one row per customer (name and email are personal data).',
     columns: {
-      customer_id: 'Customer id, e.g. cus_000001',
+      customer_id: 'Customer id (cus_ and six digits)',
       customer_type: 'Enterprise, SMB, Reseller or Partner',
       country: 'ISO 3166-1 alpha-2 country code',
       name: 'Customer name (personal data)',

@@ -39,6 +39,11 @@ export class ConnectionPool<T> {
     return this.idle.length + this.leased.size + this.creating;
   }
 
+  /** Resources handed out, being created, or waited for: 0 when nobody uses the pool. */
+  get busy(): number {
+    return this.leased.size + this.creating + this.waiters.length;
+  }
+
   /** Resources currently handed out (e.g. to interrupt them on shutdown). */
   inUse(): T[] {
     return [...this.leased];

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { open as openFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { AppError, backendUnavailable, ErrorCode } from '../../errors/app-error';
 import { rootLogger } from '../../observability/logger';
 import type { SqlFragment } from '../../ports/sql';
@@ -12,6 +13,18 @@ import { quoteSqlString } from './sql-literals';
 
 /** Name of the attached database file inside the DuckDB instance. */
 export const DATABASE_ALIAS = 'lakegate_db';
+/** The copy being written by rewriteFile(), attached beside it. */
+const REWRITE_ALIAS = 'lakegate_rewrite';
+
+/** What rewriteFile() did. */
+export interface DatabaseRewrite {
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Time with the database held (statements waited meanwhile). */
+  heldMs: number;
+}
+
+type Opened = { instance: DuckDBInstance; pool: ConnectionPool<DuckDbSession> };
 
 export interface DuckDbDatabaseOptions {
   /** The database file, or ':memory:'. */
@@ -38,8 +51,10 @@ export interface DuckDbDatabaseOptions {
  */
 export class DuckDbDatabase {
   readonly path: string;
-  private opening: Promise<{ instance: DuckDBInstance; pool: ConnectionPool<DuckDbSession> }> | undefined;
+  private opening: Promise<Opened> | undefined;
   private closed = false;
+  /** Set while rewriteFile() holds the database: sessions wait for it. */
+  private gate: Promise<void> | undefined;
 
   constructor(private readonly options: DuckDbDatabaseOptions) {
     this.path = options.path;
@@ -52,13 +67,22 @@ export class DuckDbDatabase {
 
   /** Runs `fn` on a pooled connection; waiting for one honours `signal`. */
   async withSession<T>(fn: (session: DuckDbSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const { pool } = await this.open();
+    let pool: ConnectionPool<DuckDbSession>;
     let session: DuckDbSession;
-    try {
-      session = await pool.acquire(signal);
-    } catch (error) {
-      if (error instanceof PoolClosedError) throw backendUnavailable('duckdb', 'the database is closing');
-      throw error;
+    for (;;) {
+      // A rewrite of the file holds the database for a moment: wait for it, then use the reopened file.
+      while (this.gate) await waitFor(this.gate, signal);
+      const opening = this.open();
+      pool = (await opening).pool;
+      try {
+        session = await pool.acquire(signal);
+        break;
+      } catch (error) {
+        // The pool was replaced meanwhile (a rewrite or a reset after a FATAL error): ask the new one.
+        if (error instanceof PoolClosedError && !this.closed && this.opening !== opening) continue;
+        if (error instanceof PoolClosedError) throw backendUnavailable('duckdb', 'the database is closing');
+        throw error;
+      }
     }
     let fatal = false;
     try {
@@ -101,7 +125,87 @@ export class DuckDbDatabase {
   /** Interrupts running statements, waits briefly for them, closes connections and the instance. */
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
+    while (this.gate) await this.gate; // a rewrite in progress finishes first (it never waits for new work)
     await this.reset(graceMs);
+  }
+
+  /**
+   * Rewrites the database file from its live contents, so that no block of it still
+   * holds rows that were deleted (GDPR erasure: DuckDB reuses freed blocks but never
+   * clears them, and only compacts row groups where many rows went). Crash-safe:
+   *
+   *   1. new statements wait; the running ones finish (at most `drainTimeoutMs`,
+   *      else nothing is done and a retryable error says so)
+   *   2. `COPY FROM DATABASE` into `<file>.rewrite` (schemas, tables with their
+   *      constraints and comments, views, sequences, macros), every table's row
+   *      count checked against the original, the copy detached and fsynced
+   *   3. the instance is closed (checkpointing the original: no .wal is left)
+   *   4. the copy is renamed over the original and the directory fsynced
+   *
+   * then the waiting statements run on the file reopened. A crash before 4 leaves the
+   * original and a stray `.rewrite` file (removed by the next rewrite); after 4, the
+   * complete copy.
+   */
+  async rewriteFile(options: { drainTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<DatabaseRewrite> {
+    if (this.path === ':memory:') return { bytesBefore: 0, bytesAfter: 0, heldMs: 0 };
+    if (this.closed) throw backendUnavailable('duckdb', 'the database was closed');
+    while (this.gate) await waitFor(this.gate, options.signal); // one rewrite at a time
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    const held = Date.now();
+    try {
+      const opened = await this.open();
+      await drain(opened.pool, options.drainTimeoutMs ?? 30_000, options.signal);
+      const bytesBefore = (await stat(this.path)).size;
+      await this.copyAndSwap(opened);
+      return { bytesBefore, bytesAfter: (await stat(this.path)).size, heldMs: Date.now() - held };
+    } finally {
+      this.gate = undefined;
+      release();
+    }
+  }
+
+  private async copyAndSwap(opened: Opened): Promise<void> {
+    const copy = `${this.path}.rewrite`;
+    await rm(copy, { force: true });
+    await rm(`${copy}.wal`, { force: true });
+    const connection = await opened.instance.connect();
+    try {
+      await connection.run(`ATTACH ${quoteSqlString(copy)} AS ${REWRITE_ALIAS}`);
+      try {
+        await connection.run(`COPY FROM DATABASE ${DATABASE_ALIAS} TO ${REWRITE_ALIAS}`);
+        await checkSameContents(connection);
+      } finally {
+        await connection.run(`DETACH ${REWRITE_ALIAS}`);
+      }
+      if (existsSync(`${copy}.wal`)) throw new Error(`${path.basename(copy)}.wal was left after detaching the copy`);
+      await fsyncPath(copy);
+    } catch (error) {
+      await rm(copy, { force: true }).catch(() => undefined);
+      await rm(`${copy}.wal`, { force: true }).catch(() => undefined);
+      throw new AppError(ErrorCode.BACKEND_QUERY_FAILED, `duckdb: the rewrite of ${path.basename(this.path)} failed, the file was left unchanged: ${errorMessage(error)}`, {
+        details: { backend: 'duckdb' },
+        cause: error,
+        retryable: true,
+      });
+    } finally {
+      connection.closeSync();
+    }
+
+    // Nothing runs (new statements wait at the gate): close, swap, and let the next statement reopen.
+    this.opening = undefined;
+    await opened.pool.close(0);
+    opened.instance.closeSync();
+    if (existsSync(`${this.path}.wal`)) {
+      // Closing checkpoints; a log still there belongs to the original and would be replayed onto the copy.
+      await rm(copy, { force: true });
+      throw new AppError(ErrorCode.BACKEND_QUERY_FAILED, `duckdb: ${path.basename(this.path)}.wal was left after closing; the file was not rewritten`, {
+        details: { backend: 'duckdb' },
+        retryable: true,
+      });
+    }
+    await rename(copy, this.path);
+    await fsyncPath(path.dirname(this.path));
   }
 
   private async reset(graceMs = 5000): Promise<void> {
@@ -115,7 +219,7 @@ export class DuckDbDatabase {
     opened.instance.closeSync();
   }
 
-  private open(): Promise<{ instance: DuckDBInstance; pool: ConnectionPool<DuckDbSession> }> {
+  private open(): Promise<Opened> {
     if (this.closed) return Promise.reject(backendUnavailable('duckdb', 'the database was closed'));
     if (!this.opening) {
       const opening = this.create();
@@ -127,7 +231,7 @@ export class DuckDbDatabase {
     return this.opening;
   }
 
-  private async create(): Promise<{ instance: DuckDBInstance; pool: ConnectionPool<DuckDbSession> }> {
+  private async create(): Promise<Opened> {
     const config: Record<string, string> = {};
     if (this.options.threads !== undefined) config.threads = String(this.options.threads);
     if (this.options.memoryLimit !== undefined) config.memory_limit = this.options.memoryLimit;
@@ -170,5 +274,84 @@ export class DuckDbDatabase {
       destroy: (session) => session.close(),
     });
     return { instance, pool };
+  }
+}
+
+/** Resolves with `promise`, or rejects when `signal` aborts first. */
+function waitFor(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Waits until no statement runs or waits for a connection. */
+async function drain(pool: ConnectionPool<DuckDbSession>, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pool.busy > 0) {
+    signal?.throwIfAborted();
+    if (Date.now() > deadline) {
+      throw new AppError(ErrorCode.BACKEND_UNAVAILABLE, `duckdb: ${pool.busy} statement(s) still running after ${timeoutMs} ms; the database file was not rewritten (retried later)`, {
+        details: { backend: 'duckdb' },
+        retryable: true,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The copy holds the same tables and views, and every table the same number of rows. */
+async function checkSameContents(connection: DuckDBConnection): Promise<void> {
+  const objects = async (alias: string) =>
+    (
+      await connection.runAndReadAll(
+        `SELECT 'table' AS kind, schema_name, table_name AS name FROM duckdb_tables() WHERE database_name = ${quoteSqlString(alias)}
+         UNION ALL SELECT 'view', schema_name, view_name FROM duckdb_views() WHERE database_name = ${quoteSqlString(alias)} AND NOT internal
+         ORDER BY 1, 2, 3`,
+      )
+    )
+      .getRows()
+      .map((row) => row.map(String));
+  const original = await objects(DATABASE_ALIAS);
+  const copied = await objects(REWRITE_ALIAS);
+  if (JSON.stringify(original) !== JSON.stringify(copied)) {
+    throw new Error(`the copy holds ${copied.length} tables and views where the original has ${original.length}`);
+  }
+  const tables = original.filter(([kind]) => kind === 'table');
+  if (tables.length === 0) return;
+  const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const counts = tables
+    .map(([, schema, name], i) => {
+      const table = `${ident(schema!)}.${ident(name!)}`;
+      return `SELECT ${i} AS i, (SELECT COUNT(*) FROM ${DATABASE_ALIAS}.${table}) AS a, (SELECT COUNT(*) FROM ${REWRITE_ALIAS}.${table}) AS b`;
+    })
+    .join(' UNION ALL ');
+  for (const [i, a, b] of (await connection.runAndReadAll(counts)).getRows()) {
+    if (String(a) !== String(b)) {
+      const [, schema, name] = tables[Number(i)]!;
+      throw new Error(`the copy of ${schema}.${name} has ${String(b)} rows where the original has ${String(a)}`);
+    }
+  }
+}
+
+/** Makes a file's contents (or a directory's entries) durable. */
+async function fsyncPath(target: string): Promise<void> {
+  const handle = await openFile(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

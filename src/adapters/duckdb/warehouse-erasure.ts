@@ -1,23 +1,22 @@
+import path from 'node:path';
 import { rootLogger } from '../../observability/logger';
-import type { SqlEngine } from '../../ports/sql-engine';
-import { sql } from '../../ports/sql';
+import type { DuckDbDatabase } from './database';
 
 /**
  * After the warehouse erasure's DELETEs (src/gdpr/stores/warehouse-erasure.ts) on
- * the embedded DuckDB: a CHECKPOINT writes the deletions into warehouse.duckdb and
- * truncates the write-ahead log, which until then still holds the deleted rows'
- * history. DuckDB reuses the freed blocks; row groups where many rows were
- * deleted are compacted by its checkpoints (it has no VACUUM that rewrites a
- * table). A checkpoint refused because other transactions run is retried by
- * DuckDB's automatic checkpoints, so a refusal is logged, not fatal.
+ * the embedded DuckDB: the deleted rows must leave the file too. A CHECKPOINT is
+ * not enough: DuckDB marks deleted rows in place, keeps row groups (and their string
+ * dictionaries) where few rows went, and reuses freed blocks without clearing them,
+ * so the subject's id stays readable in warehouse.duckdb. The file is rewritten
+ * from its live contents instead (DuckDbDatabase.rewriteFile: copy, check, fsync,
+ * atomic rename), which also ends the write-ahead log. Statements arriving meanwhile
+ * wait; a rewrite that cannot run (statements still running after the drain
+ * timeout) fails the step, which is retried with backoff.
  */
-export function duckDbWarehouseReclaim(engine: SqlEngine): (tables: readonly string[], signal?: AbortSignal) => Promise<void> {
+export function duckDbWarehouseReclaim(database: DuckDbDatabase, options: { drainTimeoutMs?: number } = {}): (tables: readonly string[], signal?: AbortSignal) => Promise<void> {
   return async (tables, signal) => {
     if (tables.length === 0) return;
-    try {
-      await engine.query({ label: 'gdpr.warehouse.checkpoint', sql: sql`CHECKPOINT`, signal });
-    } catch (error) {
-      rootLogger().warn({ err: error }, 'gdpr: warehouse CHECKPOINT after erasure was refused; DuckDB checkpoints automatically later');
-    }
+    const done = await database.rewriteFile({ drainTimeoutMs: options.drainTimeoutMs, signal });
+    rootLogger().info({ file: path.basename(database.path), ...done }, 'gdpr: warehouse file rewritten after erasure');
   };
 }

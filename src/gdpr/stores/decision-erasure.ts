@@ -1,6 +1,15 @@
 import type { DecisionStore } from '../../ports/decision-store';
 import { emptyErasure, type ErasureContext, type ErasureOutcome, type ErasureStore } from '../../ports/erasure';
 
+export interface DecisionErasureOptions {
+  /**
+   * Runs after the deletes: what makes the store drop the deleted items physically
+   * (the embedded DynamoDB: a LevelDB compaction, which also ends the write-ahead
+   * log holding them). Comes from the adapter; DynamoDB on AWS needs none.
+   */
+  reclaim?: (signal?: AbortSignal) => Promise<void>;
+}
+
 /**
  * Decisions: every item of the subject. The store's indexes (by transaction, by
  * customer) are projections of the same items, so deleting the items empties them
@@ -9,7 +18,10 @@ import { emptyErasure, type ErasureContext, type ErasureOutcome, type ErasureSto
 export class DecisionErasure implements ErasureStore {
   readonly store = 'decisions' as const;
 
-  constructor(private readonly decisions: DecisionStore) {}
+  constructor(
+    private readonly decisions: DecisionStore,
+    private readonly options: DecisionErasureOptions = {},
+  ) {}
 
   async find(subjects: readonly string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
@@ -28,6 +40,9 @@ export class DecisionErasure implements ErasureStore {
       outcome.subjects.set(customerId, { ...emptyErasure(), recordsDeleted: deleted });
       outcome.totals.recordsDeleted += deleted;
     }
+    // Even when nothing was found this time: a crash may have come between the deletes and the reclaim.
+    context.signal?.throwIfAborted();
+    await this.options.reclaim?.(context.signal);
     return outcome;
   }
 }
