@@ -4,6 +4,7 @@ import { CostResolver } from './cost.resolver';
 import { DecisionResolver } from './decision.resolver';
 import { DeletionResolver } from './deletion.resolver';
 import { EventResolver } from './event.resolver';
+import { LoadResolver } from './load.resolver';
 
 /** Every resolver class of the public schema. */
-export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver, CacheAdminResolver, DeletionResolver] as const;
+export const resolverClasses = [DecisionResolver, EventResolver, CatalogDatabaseResolver, CatalogTableResolver, CostResolver, CacheAdminResolver, DeletionResolver, LoadResolver] as const;

@@ -19,8 +19,13 @@ Commands:
        [--random-seed S] [--buckets B]
                         Regenerate the embedded demo data (up to 50,000,000 events)
   worker [--exit-when-idle]
-                        Run the GDPR erasure executor on its own (until SIGTERM, or until no
-                        deletion request is open); embedded mode: only while the server is stopped
+                        Run the GDPR erasure executor and the load scheduler on their own (until
+                        SIGTERM, or until no deletion request is open); embedded mode: only while
+                        the server is stopped
+  load [--day YYYY-MM-DD ...] [--since YYYY-MM-DD]
+                        One load pass (landing -> lake -> warehouse): days with new landing
+                        files in the late-data window, or these days; embedded mode: only while
+                        the server is stopped (it loads on its own schedule)
   emit-schema [--check] Write schema/schema.graphql from the code (--check: fail if it differs)
   help                  This text
 
@@ -54,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
     case 'worker': {
       const { values } = parseArgs({ args: rest, options: { 'exit-when-idle': { type: 'boolean', default: false } } });
       return (await import('./commands/worker')).worker({ exitWhenIdle: values['exit-when-idle'] });
+    }
+    case 'load': {
+      const { values } = parseArgs({ args: rest, options: { day: { type: 'string', multiple: true, default: [] }, since: { type: 'string' } } });
+      return (await import('./commands/load')).load({ days: values.day, since: values.since });
     }
     case 'emit-schema': {
       const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });

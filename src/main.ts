@@ -20,6 +20,7 @@ import type { Services } from './services/services';
 import { createDeletionExecutor } from './gdpr/create-executor';
 import type { DeletionExecutor } from './gdpr/executor';
 import { PendingErasures } from './gdpr/pending-erasures';
+import { createDemoProducer } from './wiring/demo-producer';
 import { createBackends, type Backends } from './wiring/backends';
 import { createServices } from './wiring/services';
 import { resolveSubjectHashKey } from './wiring/subject-hash-key';
@@ -89,6 +90,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       gdprExecutor?.wake();
     });
     await pendingErasures?.start();
+    const loadRunner = config.loads.scheduler ? services.loads.runner : undefined;
+    const demoProducer = createDemoProducer(config, backends, logger);
     const schema = buildLakegateSchema(services);
     const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache)]);
     await apollo.start();
@@ -111,12 +114,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}/graphql`;
     logger.info({ url, mode: config.mode, ms: Date.now() - started }, 'lakegate is ready');
     gdprExecutor?.start();
+    loadRunner?.start();
+    demoProducer?.start();
+    if (demoProducer) logger.info({ everyMs: config.loads.demoProducerMs, events: config.loads.demoEventsPerFile }, 'demo producer: writing landing files for today (LAKEGATE_LOADS_DEMO_PRODUCER_MS=0 turns it off)');
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         draining = true;
         // First: a pass in progress gives its leases back before the stores close.
+        demoProducer?.stop();
+        await loadRunner?.stop();
         await gdprExecutor?.stop();
         await pendingErasures?.stop();
         await lakeWatcher.stop();

@@ -1,4 +1,5 @@
 import type { CacheConfig } from '../config/cache';
+import { errorMessage } from '../util/error-message';
 import { backendUnavailable } from '../errors/app-error';
 import { rootLogger, type Logger } from '../observability/logger';
 import { accountCache, currentQueryScope, currentSignal, newQueryScope, runInQueryScope, type CacheEvent, type CacheStatus, type QueryScope } from '../observability/query-accounting';
@@ -395,6 +396,3 @@ function ownCopy(outcome: Outcome): unknown {
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -4,10 +4,12 @@ import { createLogger } from '../observability/logger';
 import { observeQuery } from '../observability/metrics';
 import { addQuerySink } from '../observability/query-accounting';
 import { createBackends } from '../wiring/backends';
+import { createServices } from '../wiring/services';
 import { resolveSubjectHashKey } from '../wiring/subject-hash-key';
 
 /**
- * `lakegate worker [--exit-when-idle]`: the GDPR executor on its own. It claims
+ * `lakegate worker [--exit-when-idle]`: the GDPR executor (and, without
+ * --exit-when-idle, the load scheduler) on its own. The executor claims
  * deletion requests with a lease, so any number of workers (and servers with
  * LAKEGATE_GDPR_EXECUTOR=true) can run against one ledger.
  *
@@ -26,6 +28,8 @@ export async function worker(options: { exitWhenIdle: boolean }): Promise<number
   const backends = await createBackends(config, logger, subjectHashKey);
   const removeSinks = [addQuerySink((stats) => backends.queryLedger.record(stats)), addQuerySink(observeQuery)];
   const executor = createDeletionExecutor(backends.gdpr, config.gdpr, logger);
+  // The load scheduler too (LAKEGATE_LOADS_SCHEDULER): days are leased, so workers and servers share the work.
+  const loadRunner = config.loads.scheduler && !options.exitWhenIdle ? createServices(config, backends).loads.runner : undefined;
   logger.info({ owner: executor.owner, mode: config.mode, batchSize: config.gdpr.batchSize, leaseMs: config.gdpr.leaseMs }, 'gdpr worker started');
 
   let stopped: () => void = () => undefined;
@@ -42,8 +46,10 @@ export async function worker(options: { exitWhenIdle: boolean }): Promise<number
       await Promise.race([executor.runUntilIdle(), stopping]);
     } else {
       executor.start();
+      loadRunner?.start();
       await stopping;
     }
+    await loadRunner?.stop();
     await executor.stop();
     logger.info('gdpr worker stopped');
     return 0;

@@ -11,6 +11,7 @@ export const SCOPES = [
   'gdpr:write',
   'pii:read',
   'cache:admin',
+  'loads:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -21,7 +21,7 @@ export interface AwsConfig {
   catalog: CatalogBackend;
   jobRuns: JobRunsBackend;
   region: string | undefined;
-  dynamodb: { decisionsTable: string; queryLedgerTable: string; deletionLedgerTable: string; migrationsTable: string };
+  dynamodb: { decisionsTable: string; queryLedgerTable: string; deletionLedgerTable: string; loadLedgerTable: string; migrationsTable: string };
   athena: AthenaConfig;
   redshift: RedshiftConfig;
   glue: GlueConfig;
@@ -39,6 +39,7 @@ export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
     LAKEGATE_DYNAMODB_DECISIONS_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_decisions'),
     LAKEGATE_DYNAMODB_QUERY_LEDGER_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_query_ledger'),
     LAKEGATE_DYNAMODB_DELETION_LEDGER_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_deletion_requests'),
+    LAKEGATE_DYNAMODB_LOAD_LEDGER_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_load_days'),
     LAKEGATE_DYNAMODB_MIGRATIONS_TABLE: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'expected a DynamoDB table name').default('lakegate_migrations'),
   });
   const problems: string[] = [];
@@ -60,6 +61,7 @@ export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
       decisionsTable: v.LAKEGATE_DYNAMODB_DECISIONS_TABLE,
       queryLedgerTable: v.LAKEGATE_DYNAMODB_QUERY_LEDGER_TABLE,
       deletionLedgerTable: v.LAKEGATE_DYNAMODB_DELETION_LEDGER_TABLE,
+      loadLedgerTable: v.LAKEGATE_DYNAMODB_LOAD_LEDGER_TABLE,
       migrationsTable: v.LAKEGATE_DYNAMODB_MIGRATIONS_TABLE,
     },
   };

@@ -5,6 +5,7 @@ import { readAwsConfig, type AwsConfig } from './aws';
 import { readCacheConfig, type CacheConfig } from './cache';
 import { collect, ConfigError, envBool, envInt, envNumber, readEnv, type Env } from './env';
 import { readGdprConfig, type GdprConfig } from './gdpr';
+import { readLoadsConfig, type LoadsConfig } from './loads';
 
 export type Mode = 'embedded' | 'aws';
 
@@ -86,6 +87,7 @@ export interface Config {
   aws: AwsConfig;
   cache: CacheConfig;
   gdpr: GdprConfig;
+  loads: LoadsConfig;
   /** Key of the subject hash (HMAC); in the embedded mode, when unset, a generated key kept in the data dir. */
   subjectHashKey: string | undefined;
 }
@@ -146,12 +148,13 @@ export function loadConfig(env: Env = process.env): Config {
   const aws = collect(problems, () => readAwsConfig(env, base?.LAKEGATE_MODE ?? 'embedded'));
   const cache = collect(problems, () => readCacheConfig(env));
   const gdpr = collect(problems, () => readGdprConfig(env));
+  const loads = collect(problems, () => readLoadsConfig(env, base?.NODE_ENV === 'production'));
   // Processes sharing stores must share the key; the embedded mode (one process)
   // generates one and keeps it in the data directory.
   if (base && base.NODE_ENV === 'production' && base.LAKEGATE_MODE === 'aws' && !base.LAKEGATE_SUBJECT_HASH_KEY) {
     problems.push('LAKEGATE_SUBJECT_HASH_KEY: required in production with LAKEGATE_MODE=aws (a secret of at least 32 characters shared by every lakegate process; erasure audit records and cache tags are keyed with it)');
   }
-  if (problems.length > 0 || !base || !aws || !cache || !gdpr) throw new ConfigError(problems);
+  if (problems.length > 0 || !base || !aws || !cache || !gdpr || !loads) throw new ConfigError(problems);
 
   const production = base.NODE_ENV === 'production';
   return {
@@ -212,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
     aws,
     cache,
     gdpr,
+    loads,
     subjectHashKey: base.LAKEGATE_SUBJECT_HASH_KEY,
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger';
+import { errorMessage } from '../util/error-message';
 import type { DeletionLedger, DeletionRequestRecord, DeletionTargetRecord } from '../ports/deletion-ledger';
 import { emptyErasure, type ErasureStore, type Residue, type ResidueScan } from '../ports/erasure';
 import { jitteredDelay, sleep } from '../util/backoff';
@@ -345,6 +346,3 @@ class VerificationError extends Error {
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -7,10 +7,14 @@
  * erase() must be idempotent (records already gone count 0) and safe to
  * interrupt at any point: a second call finishes what the first left.
  */
-export type ErasureStoreName = 'decisions' | 'lake' | 'warehouse' | 'cache';
+export type ErasureStoreName = 'decisions' | 'landing' | 'lake' | 'warehouse' | 'cache';
 
-/** The order the executor erases in: the cache last, once no store can refill it with the subject. */
-export const ERASURE_STORE_ORDER: readonly ErasureStoreName[] = ['decisions', 'lake', 'warehouse', 'cache'];
+/**
+ * The order the executor erases in: files waiting in landing before the lake (a load
+ * meanwhile cannot bring the subject back), the cache last, once no store can
+ * refill it with the subject.
+ */
+export const ERASURE_STORE_ORDER: readonly ErasureStoreName[] = ['decisions', 'landing', 'lake', 'warehouse', 'cache'];
 
 export interface SubjectErasure {
   recordsDeleted: number;

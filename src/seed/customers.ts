@@ -1,3 +1,4 @@
+import { customerBucketSql, FNV1A32_MACRO_SQL } from '../adapters/duckdb/bucket-sql';
 import type { DuckDbSession } from '../adapters/duckdb/session';
 import { sqlHash, sqlUniform } from './rng';
 
@@ -52,8 +53,7 @@ export interface CustomerPhaseOptions {
 export async function generateCustomers(session: DuckDbSession, o: CustomerPhaseOptions): Promise<void> {
   const u = (tag: string) => sqlUniform(o.randomSeed, tag, 'idx');
   await session.exec(`
-    CREATE OR REPLACE TEMP MACRO lakegate_fnv1a32(s) AS
-      list_reduce(list_transform(str_split(s, ''), ch -> CAST(ord(ch) AS BIGINT)), (h, x) -> (xor(h, x) * 16777619) % 4294967296, 2166136261);
+    ${FNV1A32_MACRO_SQL};
     CREATE OR REPLACE TABLE scratch.customer_keys AS
     WITH base AS (
       SELECT i AS idx, printf('cus_%06d', i) AS customer_id,
@@ -68,7 +68,7 @@ export async function generateCustomers(session: DuckDbSession, o: CustomerPhase
            first_name || ' ' || last_name AS name,
            lower(first_name || '.' || replace(last_name, '''', '') || '.' || idx) || '@example.com' AS email,
            created_at,
-           CAST(lakegate_fnv1a32(customer_id) % ${o.buckets} AS INTEGER) AS bucket,
+           ${customerBucketSql('customer_id', o.buckets)} AS bucket,
            CAST(row_number() OVER (ORDER BY ${sqlHash(o.randomSeed, 'rank', 'idx')}, idx) - 1 AS BIGINT) AS activity_rank,
            -- customer_id order as an integer: sorting events by it is much cheaper than by the string.
            CAST(row_number() OVER (ORDER BY customer_id) AS BIGINT) AS id_order

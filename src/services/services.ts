@@ -5,6 +5,7 @@ import type { CustomerService } from './customers/customer.service';
 import type { DecisionService } from './decisions/decision.service';
 import type { EventService } from './events/event.service';
 import type { DeletionService } from '../gdpr/deletion.service';
+import type { LoadService } from '../loads/load.service';
 
 /** The services resolvers talk to, built once at boot by src/wiring. */
 export interface Services {
@@ -16,4 +17,6 @@ export interface Services {
   cacheAdmin: CacheAdminService;
   /** GDPR deletion requests (src/gdpr). */
   deletions: DeletionService;
+  /** Freshness and reloads (src/loads). */
+  loads: LoadService;
 }

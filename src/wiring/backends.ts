@@ -1,10 +1,18 @@
 import { createAthenaAdapters } from '../adapters/athena';
 import { AthenaLakeErasure } from '../adapters/athena/athena-lake-erasure';
 import { DuckDbLakeErasure } from '../adapters/duckdb/lake-erasure';
+import { DirectoryLandingErasure } from '../adapters/duckdb/landing-erasure';
 import { duckDbWarehouseReclaim } from '../adapters/duckdb/warehouse-erasure';
-import { eventsDir, warehousePath } from '../adapters/duckdb/layout';
+import { eventsDir, landingDir, quarantineDir, warehousePath } from '../adapters/duckdb/layout';
 import { levelDbPlainBytes } from '../adapters/dynamodb/leveldb-files';
 import { DynamoDeletionLedger } from '../adapters/dynamodb/deletion-ledger';
+import { DynamoLoadLedger } from '../adapters/dynamodb/load-ledger';
+import { DirectoryLandingZone } from '../adapters/duckdb/landing-zone';
+import { DuckDbLakeLoad } from '../adapters/duckdb/lake-load';
+import { DuckDbWarehouseLoad } from '../adapters/duckdb/warehouse-load';
+import type { LoadLedger } from '../ports/load-ledger';
+import type { LoadStores } from '../ports/loads';
+import { loadPause } from '../loads/test-hooks';
 import { redshiftWarehouseReclaim } from '../adapters/redshift-data/redshift-warehouse-erasure';
 import { DuckDbDatabase, DuckDbEngine, DuckDbLake, DuckDbWarehouse, EmbeddedCatalog, EmbeddedJobRuns, migrateDuckDb } from '../adapters/duckdb';
 import {
@@ -71,6 +79,8 @@ export interface Backends {
     /** Only this process can reach the ledger (embedded: it holds the data directory's lock). */
     exclusiveLedger: boolean;
   };
+  /** The load workflow's stores and ledger (src/loads); undefined when the lake and the warehouse are not both embedded or both AWS. */
+  loads: { stores: LoadStores; ledger: LoadLedger } | undefined;
   /** Closes in dependency order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -121,6 +131,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     const queryLedger = new DynamoQueryLedger(dynamo, { table: aws.dynamodb.queryLedgerTable });
     closers.push(() => queryLedger.close());
     const deletionLedger = new DynamoDeletionLedger(dynamo, { table: aws.dynamodb.deletionLedgerTable });
+    const loadLedger = new DynamoLoadLedger(dynamo, { table: aws.dynamodb.loadLedgerTable });
 
     await hooks.beforeSqlOpen?.({ decisions, dynamo });
 
@@ -173,6 +184,23 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       warehouseReclaim = duckDbWarehouseReclaim(database!, { drainTimeoutMs: config.server.requestTimeoutMs });
     }
 
+    let loadStores: LoadStores | undefined;
+    if (aws.lake === 'duckdb' && aws.warehouse === 'duckdb') {
+      const landing = new DirectoryLandingZone(dataDir, { minAgeMs: config.loads.minFileAgeMs });
+      const pause = loadPause(config.loads, logger);
+      loadStores = {
+        landing,
+        lake: new DuckDbLakeLoad(duckLake!, database!, dataDir, {
+          drainTimeoutMs: config.server.requestTimeoutMs,
+          beforeSwap: pause ? (info) => pause('lake-swap', info.day) : undefined,
+        }),
+        warehouse: new DuckDbWarehouseLoad(duckLake!, database!),
+        quarantineLocation: quarantineDir(dataDir),
+      };
+    } else {
+      logger.info({ lake: aws.lake, warehouse: aws.warehouse }, 'loads: no load workflow for this combination of stores (it needs the embedded lake and warehouse, or Athena and Redshift)');
+    }
+
     const catalog: Catalog = aws.catalog === 'glue' ? glue!.catalog : new EmbeddedCatalog(duckdb!, duckLake!, { dataDir });
     readiness.push({ name: 'catalog', check: () => catalog.ping() });
     const jobRuns: JobRuns = aws.jobRuns === 'glue' ? glue!.jobRuns : new EmbeddedJobRuns(duckdb!);
@@ -209,6 +237,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     const owners: FileOwner[] = [];
     if (embeddedDynamo?.path) owners.push({ store: 'decisions', path: embeddedDynamo.path, plainBytes: levelDbPlainBytes, ledger: true });
     if (aws.lake === 'duckdb') owners.push({ store: 'lake', path: eventsDir(dataDir) });
+    if (loadStores && aws.lake === 'duckdb') owners.push({ store: 'landing', path: landingDir(dataDir) }, { store: 'landing', path: quarantineDir(dataDir) });
     if (aws.warehouse === 'duckdb') owners.push({ store: 'warehouse', path: warehousePath(dataDir) });
     const dynamoCompact = embeddedDynamo?.path ? () => embeddedDynamo!.compact() : undefined;
     const residue = owners.length > 0 ? new DirectoryResidueScan({ root: dataDir, owners, afterCompleted: dynamoCompact }) : undefined;
@@ -230,11 +259,19 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       gdpr: {
         ledger: deletionLedger,
         // ERASURE_STORE_ORDER: the cache last, once nothing can refill it with the subject.
-        stores: [new DecisionErasure(decisions, { reclaim: dynamoCompact }), lakeErasure, new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }), new CacheErasure(cacheReader)],
+        stores: [
+          new DecisionErasure(decisions, { reclaim: dynamoCompact }),
+          // AWS: landing objects cannot be erased row by row; loads drop erased subjects and the lifecycle rule expires the objects (docs/AWS.md).
+          ...(loadStores && aws.lake === 'duckdb' ? [new DirectoryLandingErasure(database!, dataDir)] : []),
+          lakeErasure,
+          new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }),
+          new CacheErasure(cacheReader),
+        ],
         subjectHashKey,
         residue,
         exclusiveLedger: embeddedDynamo !== undefined,
       },
+      loads: loadStores ? { stores: loadStores, ledger: loadLedger } : undefined,
       close,
     };
   } catch (error) {

@@ -8,6 +8,12 @@ import { EventService } from '../services/events/event.service';
 import type { Services } from '../services/services';
 import { CursorCodec } from '../util/cursor';
 import { DeletionService } from '../gdpr/deletion.service';
+import { ErasedSubjects } from '../loads/erased-subjects';
+import { FreshnessService } from '../loads/freshness';
+import { LoadRunner } from '../loads/load-runner';
+import { LoadService } from '../loads/load.service';
+import { loadPause } from '../loads/test-hooks';
+import { rootLogger } from '../observability/logger';
 import type { Backends } from './backends';
 
 export function createServices(config: Config, backends: Backends): Services {
@@ -16,6 +22,28 @@ export function createServices(config: Config, backends: Backends): Services {
   // sharing that key (LAKEGATE_SUBJECT_HASH_KEY) accepts the cursors of the others.
   const cursors = CursorCodec.fromSecret(backends.gdpr.subjectHashKey);
   const customers = new CustomerService(backends.warehouse, cache);
+  const loads = backends.loads;
+  const logger = rootLogger();
+  const freshness = loads && new FreshnessService(backends.lake, loads.stores, loads.ledger);
+  const loadWorkflow = loads && freshness && {
+    ledger: loads.ledger,
+    freshness,
+    runner: new LoadRunner({
+      stores: loads.stores,
+      ledger: loads.ledger,
+      erased: new ErasedSubjects(backends.gdpr.ledger, backends.gdpr.subjectHashKey),
+      config: config.loads,
+      logger,
+      pause: loadPause(config.loads, logger),
+      takeOverLeases: backends.gdpr.exclusiveLedger,
+      // The lag gauges follow every load, not only freshness queries.
+      onLoaded: () => void freshness.datasets().catch(() => undefined),
+      invalidate: async (datasets) => {
+        // Fail-open like every cache write: the load stands; entries age out by their TTL.
+        await cache.invalidateDatasets([...datasets]).catch((error: unknown) => logger.warn({ err: error }, 'loads: the cache could not be invalidated after a load'));
+      },
+    }),
+  };
   return {
     decisions: new DecisionService(backends.decisions, cursors),
     customers,
@@ -33,5 +61,6 @@ export function createServices(config: Config, backends: Backends): Services {
         return customer?.name ? [customer.name] : [];
       },
     }),
+    loads: new LoadService(loadWorkflow),
   };
 }

@@ -176,7 +176,7 @@ describe('GraphiQL in headless Chromium', () => {
     );
     expect(await page.evaluate('document.title')).toBe('lakegate');
     const tabs = await page.evaluate<string[]>(`[...document.querySelectorAll('.graphiql-tab .graphiql-tab-button')].map((tab) => tab.textContent.trim())`);
-    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'RecordDecision']);
+    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'Freshness', 'RecordDecision']);
     expect(await page.evaluate(`document.querySelector('.graphiql-logo')?.textContent`)).toBe('lakegate');
     const query = await page.evaluate<string>(editorValue('.graphiql-query-editor'));
     expect(query).toBe(buildExampleTabs()[0]!.query);
@@ -234,7 +234,7 @@ describe('GraphiQL in headless Chromium', () => {
     }
   });
 
-  it('keeps the six tabs across a reload (saved under its own storage prefix)', async () => {
+  it('keeps the seven tabs across a reload (saved under its own storage prefix)', async () => {
     // GraphiQL saves the tabs, the query and the variables 500 ms after their last
     // change, each on its own; a reload before all three are saved opens an extra tab.
     await page.waitFor(
@@ -249,7 +249,7 @@ describe('GraphiQL in headless Chromium', () => {
     await page.navigate(`${server.origin}/graphql`);
     await page.waitFor(`!!document.querySelector('.graphiql-query-editor .CodeMirror')`, 'GraphiQL after the reload');
     const tabs = await page.evaluate<string[]>(`[...document.querySelectorAll('.graphiql-tab .graphiql-tab-button')].map((tab) => tab.textContent.trim())`);
-    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'RecordDecision']);
+    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'Freshness', 'RecordDecision']);
     const keys = await page.evaluate<string[]>('Object.keys(localStorage)');
     expect(keys.filter((key) => !key.startsWith('lakegate:'))).toEqual([]);
     // Headers (API keys) are not kept unless the user asks for it.

@@ -31,6 +31,7 @@ export const TEST_KEYS = {
   gdpr: 'gdpr-key-00000000000000000004',
   admin: 'admin-key-0000000000000000005',
   none: 'no-scopes-key-00000000000006',
+  loader: 'loader-key-00000000000000007',
 } as const;
 
 export const TEST_API_KEYS = JSON.stringify([
@@ -40,6 +41,7 @@ export const TEST_API_KEYS = JSON.stringify([
   { id: 'gdpr', key: TEST_KEYS.gdpr, scopes: ['gdpr:read', 'gdpr:write', 'decisions:read', 'events:read'] },
   { id: 'admin', key: TEST_KEYS.admin, scopes: ['cache:admin', 'events:read'] },
   { id: 'none', key: TEST_KEYS.none, scopes: [] },
+  { id: 'loader', key: TEST_KEYS.loader, scopes: ['loads:write', 'events:read'] },
 ]);
 
 const tempDirs = new Set<string>();
@@ -86,6 +88,8 @@ export function testEnv(dataDir: string, env: Record<string, string | undefined>
     LAKEGATE_API_KEYS: TEST_API_KEYS,
     LAKEGATE_SEED_END_DAY: TEST_SEED.endDay,
     LAKEGATE_DUCKDB_THREADS: '2',
+    // Tests drop their own landing files; the development demo producer would change their counts.
+    LAKEGATE_LOADS_DEMO_PRODUCER_MS: '0',
     ...env,
   };
 }

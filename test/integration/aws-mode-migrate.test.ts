@@ -92,7 +92,7 @@ test('the first run applies the DynamoDB, Athena and Redshift migrations', async
   const clients = createDynamoClients({ endpoint: dynamo.endpoint });
   try {
     const { TableNames } = await clients.client.send(new ListTablesCommand({}));
-    expect(TableNames).toEqual(expect.arrayContaining(['lakegate_decisions', 'lakegate_query_ledger', 'lakegate_deletion_requests', 'lakegate_migrations']));
+    expect(TableNames).toEqual(expect.arrayContaining(['lakegate_decisions', 'lakegate_query_ledger', 'lakegate_deletion_requests', 'lakegate_load_days', 'lakegate_migrations']));
   } finally {
     clients.destroy();
   }

@@ -106,7 +106,7 @@ test('after a partition heals, nothing cached holding the erased customer is ser
   }
   expect(failed.lastError).toMatch(/^cache: /);
   const byStore = Object.fromEntries(failed.targets.map((x: any) => [x.store, x.status]));
-  expect(byStore).toEqual({ decisions: 'COMPLETED', lake: 'COMPLETED', warehouse: 'COMPLETED', cache: 'FAILED' });
+  expect(byStore).toEqual({ decisions: 'COMPLETED', landing: 'COMPLETED', lake: 'COMPLETED', warehouse: 'COMPLETED', cache: 'FAILED' });
   const scheduledRetry = Date.parse(failed.nextAttemptAt);
 
   // Healed. Each read, a few times over: never a cache hit holding the subject, never the subject at all.

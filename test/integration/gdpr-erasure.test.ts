@@ -145,7 +145,7 @@ test('a customer is erased from decisions, lake, warehouse and cache, verified, 
   expect(done.lastError).toBeNull();
   expect(done.reason).toBe('customer asked (ticket 4711)');
   const target = (store: string) => done.targets.find((x: any) => x.store === store);
-  expect(done.targets.map((x: any) => x.store)).toEqual(['decisions', 'lake', 'warehouse', 'cache']);
+  expect(done.targets.map((x: any) => x.store)).toEqual(['decisions', 'landing', 'lake', 'warehouse', 'cache']);
   for (const x of done.targets) expect(x).toMatchObject({ status: 'COMPLETED', error: null });
   expect(target('decisions').recordsDeleted).toBe(subjectDecisions.length);
   expect(target('lake').recordsDeleted).toBe(subjectEvents);
@@ -221,7 +221,7 @@ test('with Redis down the cache step fails (the request is FAILED naming the cac
     expect(failed.nextAttemptAt).not.toBeNull();
     expect(failed.verifiedAt).toBeNull();
     const byStore = Object.fromEntries(failed.targets.map((x: any) => [x.store, x.status]));
-    expect(byStore).toEqual({ decisions: 'COMPLETED', lake: 'COMPLETED', warehouse: 'COMPLETED', cache: 'FAILED' });
+    expect(byStore).toEqual({ decisions: 'COMPLETED', landing: 'COMPLETED', lake: 'COMPLETED', warehouse: 'COMPLETED', cache: 'FAILED' });
     expect(failed.lastError).not.toContain(subject);
   } finally {
     await redis.start();

@@ -91,7 +91,7 @@ test('a new request is PENDING with one target per store, due 30 days later, and
   expect(created).toMatchObject({ status: 'PENDING', requestedBy: 'gdpr', reason: 'asked by email', overdue: false, attempts: 0 });
   expect(created.id).toMatch(/^del_[0-9a-z]+$/);
   expect(created.subjectHash).toBe(subjectHash(t.app.backends.gdpr.subjectHashKey, 'cus_000010'));
-  expect(created.targets).toEqual(['decisions', 'lake', 'warehouse', 'cache'].map((store) => ({ store, status: 'PENDING', recordsDeleted: 0 })));
+  expect(created.targets).toEqual(['decisions', 'landing', 'lake', 'warehouse', 'cache'].map((store) => ({ store, status: 'PENDING', recordsDeleted: 0 })));
   expect(Date.parse(created.dueBy) - Date.parse(created.requestedAt)).toBe(30 * 86_400_000);
   const item = (await ledgerItems()).find((i) => i.id === created.id)!;
   // Needed until the erasure is verified, and sealed: no version of the item holds the raw id (issue 16, M3).

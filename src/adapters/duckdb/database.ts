@@ -148,17 +148,34 @@ export class DuckDbDatabase {
    */
   async rewriteFile(options: { drainTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<DatabaseRewrite> {
     if (this.path === ':memory:') return { bytesBefore: 0, bytesAfter: 0, heldMs: 0 };
-    if (this.closed) throw backendUnavailable('duckdb', 'the database was closed');
-    while (this.gate) await waitFor(this.gate, options.signal); // one rewrite at a time
-    let release!: () => void;
-    this.gate = new Promise<void>((resolve) => (release = resolve));
     const held = Date.now();
-    try {
-      const opened = await this.open();
-      await drain(opened.pool, options.drainTimeoutMs ?? 30_000, options.signal);
+    return this.hold(options, async (opened) => {
       const bytesBefore = (await stat(this.path)).size;
       await this.copyAndSwap(opened);
       return { bytesBefore, bytesAfter: (await stat(this.path)).size, heldMs: Date.now() - held };
+    });
+  }
+
+  /**
+   * Runs `fn` while no statement runs: new statements wait, the running ones finish
+   * first (at most `drainTimeoutMs`, else a retryable error and `fn` is not run).
+   * For swapping files that statements read (the lake's files of a day, replaced
+   * together by a load: a statement sees all of them old or all new). `fn` must not
+   * use the database.
+   */
+  async exclusive<T>(fn: () => Promise<T>, options: { drainTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    return this.hold(options, () => fn());
+  }
+
+  private async hold<T>(options: { drainTimeoutMs?: number; signal?: AbortSignal }, fn: (opened: Opened) => Promise<T>): Promise<T> {
+    if (this.closed) throw backendUnavailable('duckdb', 'the database was closed');
+    while (this.gate) await waitFor(this.gate, options.signal); // one holder at a time
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const opened = await this.open();
+      await drain(opened.pool, options.drainTimeoutMs ?? 30_000, options.signal);
+      return await fn(opened);
     } finally {
       this.gate = undefined;
       release();
@@ -303,7 +320,7 @@ async function drain(pool: ConnectionPool<DuckDbSession>, timeoutMs: number, sig
   while (pool.busy > 0) {
     signal?.throwIfAborted();
     if (Date.now() > deadline) {
-      throw new AppError(ErrorCode.BACKEND_UNAVAILABLE, `duckdb: ${pool.busy} statement(s) still running after ${timeoutMs} ms; the database file was not rewritten (retried later)`, {
+      throw new AppError(ErrorCode.BACKEND_UNAVAILABLE, `duckdb: ${pool.busy} statement(s) still running after ${timeoutMs} ms; the database was not taken (retried later)`, {
         details: { backend: 'duckdb' },
         retryable: true,
       });

@@ -1,15 +1,12 @@
 import { AppError, ErrorCode, isAppError } from '../../errors/app-error';
+import { errorMessage } from '../../util/error-message';
 
 /**
  * DuckDB errors -> AppError. DuckDB prefixes its messages with the error class
  * ("Binder Error: ...", "IO Error: ..."). Only the class reaches clients: the rest
  * may hold values or paths, so it stays in `cause` (logged, never shown).
  */
-/** The message of an error from the native addon (not `instanceof Error` across realms, e.g. under jest). */
-export function errorMessage(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(error);
-}
+export { errorMessage } from '../../util/error-message';
 
 export function duckDbErrorType(error: unknown): string {
   const message = errorMessage(error);

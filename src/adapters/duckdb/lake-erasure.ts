@@ -134,7 +134,8 @@ export class DuckDbLakeErasure implements ErasureStore {
   async erase(subjects: readonly string[], context: ErasureContext = {}): Promise<ErasureOutcome> {
     const outcome: ErasureOutcome = { subjects: new Map(), totals: emptyErasure() };
     if (subjects.length === 0) return outcome;
-    await this.withSubjects(subjects, context.signal, async (table) => {
+    // A load rewriting the same files meanwhile would undo one of the two (DuckDbLake.writeExclusively).
+    await this.lake.writeExclusively(() => this.withSubjects(subjects, context.signal, async (table) => {
       const candidates = await this.candidates(subjects);
       // One scan gives both what to rewrite and each file's rows before (the check's baseline).
       const { hits, rows: rowsBefore } = await this.locate(candidates, table, true, context.signal);
@@ -146,7 +147,7 @@ export class DuckDbLakeErasure implements ErasureStore {
         // Sizes and footers changed (names did not): readers pick up the new files.
         await this.lake.refresh();
       }
-    });
+    }));
     return outcome;
   }
 

@@ -37,6 +37,7 @@ export class DuckDbLake implements Lake {
   private readonly directory: LakeDirectory;
   private readonly footers: ParquetStatsCache;
   private bucketsCache: { buckets: number } | undefined;
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly engine: SqlEngine,
@@ -56,6 +57,17 @@ export class DuckDbLake implements Lake {
       bytes: d.bytes,
       createdAt: d.createdAt,
     }));
+  }
+
+  /**
+   * Runs `fn` while no other writer of the lake's files does (an erasure rewrite, a
+   * load): both copy a file with changes and rename the copy over it, so two at once
+   * on one file would lose the other's changes.
+   */
+  writeExclusively<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(fn);
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   /** Re-reads the directory and the layout (call after writing or rewriting files). */
@@ -94,6 +106,21 @@ export class DuckDbLake implements Lake {
     const buckets = await this.buckets();
     const wanted = new Set(customerIds.map((id) => customerBucket(id, buckets)));
     return days.flatMap((d) => d.files.filter((f) => wanted.has(f.bucket)));
+  }
+
+  /** Events per day (from the Parquet footers: no scan), for the days of `range` that have files. */
+  async rowsByDay(range: DayRange): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const files = (await this.daysIn(range)).flatMap((d) => d.files);
+    const stats = await this.footers.statsFor(files);
+    for (const file of files) out.set(file.day, (out.get(file.day) ?? 0) + (stats.get(file.path)?.rows ?? 0));
+    return out;
+  }
+
+  /** Rows of each file (footers). */
+  async rowsOf(files: readonly LakeFile[]): Promise<Map<string, number>> {
+    const stats = await this.footers.statsFor(files);
+    return new Map(files.map((f) => [f.path, stats.get(f.path)?.rows ?? 0]));
   }
 
   async scanEvents(range: DayRange, options: { customerIds?: string[]; columns?: readonly EventColumn[] } = {}): Promise<LakeScan> {

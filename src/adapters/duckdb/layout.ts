@@ -4,6 +4,8 @@ import { isDay, type Day } from '../../util/days';
 /**
  * The embedded data directory (docs/ARCHITECTURE.md):
  *   events/day=YYYY-MM-DD/bucket-BB.parquet   the lake
+ *   landing/events/day=YYYY-MM-DD/*.{parquet,jsonl,jsonl.gz}   producers' drop zone (src/loads)
+ *   quarantine/events/day=YYYY-MM-DD/*.jsonl  landing rows that failed validation, with their reason
  *   warehouse.duckdb                          schemas warehouse, ops, lakegate
  *   lakegate.json                             what was seeded
  * Every module that reads or writes these paths goes through this file.
@@ -11,12 +13,22 @@ import { isDay, type Day } from '../../util/days';
 export const EVENTS_DIR = 'events';
 export const WAREHOUSE_FILE = 'warehouse.duckdb';
 export const MANIFEST_FILE = 'lakegate.json';
+export const LANDING_DIR = path.join('landing', 'events');
+export const QUARANTINE_DIR = path.join('quarantine', 'events');
 
 const DAY_DIR = /^day=(\d{4}-\d{2}-\d{2})$/;
 const BUCKET_FILE = /^bucket-(\d{2,4})\.parquet$/;
 
 export function eventsDir(dataDir: string): string {
   return path.join(dataDir, EVENTS_DIR);
+}
+
+export function landingDir(dataDir: string): string {
+  return path.join(dataDir, LANDING_DIR);
+}
+
+export function quarantineDir(dataDir: string): string {
+  return path.join(dataDir, QUARANTINE_DIR);
 }
 
 export function warehousePath(dataDir: string): string {

@@ -12,6 +12,7 @@ export const LOGICAL_TABLES = {
   decisions: 'decisionsTable',
   query_ledger: 'queryLedgerTable',
   deletion_requests: 'deletionLedgerTable',
+  load_days: 'loadLedgerTable',
 } as const satisfies Record<string, keyof DynamoTableNames>;
 
 export type LogicalTableName = keyof typeof LOGICAL_TABLES;
@@ -28,5 +29,6 @@ export const DEFAULT_TABLE_NAMES: DynamoTableNames = {
   decisionsTable: 'lakegate_decisions',
   queryLedgerTable: 'lakegate_query_ledger',
   deletionLedgerTable: 'lakegate_deletion_requests',
+  loadLedgerTable: 'lakegate_load_days',
   migrationsTable: 'lakegate_migrations',
 };

@@ -368,6 +368,31 @@ fragment DeletionRequestFields on DeletionRequest {
 }
 `;
 
+const FRESHNESS = `# How fresh the data is: the newest day of the lake and of the warehouse, when a
+# load last ran, the lag behind the newest event, days whose landing files wait,
+# rows quarantined, and day by day whether the lake and the warehouse agree.
+# Producers drop files under landing/events/day=YYYY-MM-DD/ in the data directory;
+# in development a demo producer writes one for today every few seconds, so run
+# this twice a minute apart and watch today's counts and lagSeconds move.
+# LoadDays (scope loads:write) reloads days at once.
+
+query Freshness {
+  datasetFreshness {
+    dataset
+    newestDay
+    lastLoadedAt
+    lagSeconds
+    pendingDays
+    quarantinedRows
+    days(last: 3) { day landingRows lakeRows warehouseRows consistent }
+  }
+}
+
+mutation LoadDays($days: [Date!]!) {
+  loadDays(days: $days) { dataset newestDay lagSeconds pendingDays }
+}
+`;
+
 const RECORD_DECISION = `# Record a decision (scope decisions:write). Idempotent on input.id: sending the
 # same decision again returns the stored one; a different body under the same id
 # is refused.
@@ -464,6 +489,11 @@ export function buildExampleTabs(today: Date = new Date()): ExampleTab[] {
           idempotencyKey: 'graphiql-example-1',
         },
       },
+    },
+    {
+      title: 'Freshness',
+      query: FRESHNESS,
+      variables: { days: [isoDay(todayStart)] },
     },
     {
       title: 'Record decision',

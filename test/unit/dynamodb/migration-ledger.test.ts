@@ -28,7 +28,7 @@ describe('DynamoMigrationLedger', () => {
   });
 
   it('shares the table with the DynamoDB migrations without disturbing them', async () => {
-    const tables = { decisionsTable: 'ml_decisions', queryLedgerTable: 'ml_ledger', deletionLedgerTable: 'ml_deletions', migrationsTable: 'ml_shared_migrations' };
+    const tables = { decisionsTable: 'ml_decisions', queryLedgerTable: 'ml_ledger', deletionLedgerTable: 'ml_deletions', loadLedgerTable: 'ml_loads', migrationsTable: 'ml_shared_migrations' };
     const ledger = new DynamoMigrationLedger(clients, tables.migrationsTable);
     await ledger.record('athena', '001_database');
     const every = loadDynamoMigrations().map((m) => m.id);

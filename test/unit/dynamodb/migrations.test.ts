@@ -20,6 +20,7 @@ function names(): DynamoTableNames {
     decisionsTable: `t${run}_decisions`,
     queryLedgerTable: `t${run}_query_ledger`,
     deletionLedgerTable: `t${run}_deletions`,
+    loadLedgerTable: `t${run}_loads`,
     migrationsTable: `t${run}_migrations`,
   };
 }
@@ -44,8 +45,8 @@ afterAll(async () => {
 describe('DynamoDB migrations', () => {
   it('loads the numbered files in order with logical table names', () => {
     const migrations = loadDynamoMigrations();
-    expect(migrations.map((m) => m.id)).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests']);
-    expect(migrations.map((m) => m.logicalTable)).toEqual(['decisions', 'query_ledger', 'deletion_requests']);
+    expect(migrations.map((m) => m.id)).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests', '004_load_days']);
+    expect(migrations.map((m) => m.logicalTable)).toEqual(['decisions', 'query_ledger', 'deletion_requests', 'load_days']);
     expect(migrations[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -57,6 +58,7 @@ describe('DynamoDB migrations', () => {
       { id: '001_decisions', table: tables.decisionsTable },
       { id: '002_query_ledger', table: tables.queryLedgerTable },
       { id: '003_deletion_requests', table: tables.deletionLedgerTable },
+      { id: '004_load_days', table: tables.loadLedgerTable },
     ]);
 
     const report = await migrateDynamo(clients, tables);
@@ -64,6 +66,7 @@ describe('DynamoDB migrations', () => {
       ['001_decisions', tables.decisionsTable, 'created'],
       ['002_query_ledger', tables.queryLedgerTable, 'created'],
       ['003_deletion_requests', tables.deletionLedgerTable, 'created'],
+      ['004_load_days', tables.loadLedgerTable, 'created'],
     ]);
     expect(report.alreadyApplied).toEqual([]);
 
@@ -83,13 +86,14 @@ describe('DynamoDB migrations', () => {
     await migrateDynamo(clients, tables);
     const second = await migrateDynamo(clients, tables);
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests']);
+    expect(second.alreadyApplied).toEqual(['001_decisions', '002_query_ledger', '003_deletion_requests', '004_load_days']);
     const status = await dynamoMigrationStatus(clients, tables);
     expect(status.pending).toEqual([]);
     expect(status.applied.map((a) => [a.id, a.outcome, a.changed])).toEqual([
       ['001_decisions', 'created', undefined],
       ['002_query_ledger', 'created', undefined],
       ['003_deletion_requests', 'created', undefined],
+      ['004_load_days', 'created', undefined],
     ]);
     expect(Date.parse(status.applied[0]!.appliedAt)).not.toBeNaN();
   });
@@ -110,6 +114,7 @@ describe('DynamoDB migrations', () => {
       ['001_decisions', 'created'],
       ['002_query_ledger', 'adopted'],
       ['003_deletion_requests', 'created'],
+      ['004_load_days', 'created'],
     ]);
   });
 
@@ -153,7 +158,7 @@ describe('DynamoDB migrations', () => {
     writeFileSync(added, content);
     const report = await migrateDynamo(clients, tables, { dir });
     expect(report.applied.map((a) => [a.id, a.table])).toEqual([['003_deletion_requests', tables.deletionLedgerTable]]);
-    expect(report.alreadyApplied).toEqual(['001_decisions', '002_query_ledger']);
+    expect(report.alreadyApplied).toEqual(['001_decisions', '002_query_ledger', '004_load_days']);
   });
 
   it('rejects a file naming an unknown logical table', () => {

@@ -13,7 +13,7 @@ const ledgers: DynamoQueryLedger[] = [];
 
 async function freshTables(): Promise<DynamoTableNames> {
   run++;
-  const tables = { decisionsTable: `l${run}_decisions`, queryLedgerTable: `l${run}_ledger`, deletionLedgerTable: `l${run}_deletions`, migrationsTable: `l${run}_migrations` };
+  const tables = { decisionsTable: `l${run}_decisions`, queryLedgerTable: `l${run}_ledger`, deletionLedgerTable: `l${run}_deletions`, loadLedgerTable: `l${run}_loads`, migrationsTable: `l${run}_migrations` };
   await migrateDynamo(clients, tables);
   return tables;
 }
@@ -115,7 +115,7 @@ describe('DynamoQueryLedger', () => {
 
   it('keeps buffered totals when a flush fails, and writes them once the table is there', async () => {
     run++;
-    const tables = { decisionsTable: `l${run}_decisions`, queryLedgerTable: `l${run}_ledger`, deletionLedgerTable: `l${run}_deletions`, migrationsTable: `l${run}_migrations` };
+    const tables = { decisionsTable: `l${run}_decisions`, queryLedgerTable: `l${run}_ledger`, deletionLedgerTable: `l${run}_deletions`, loadLedgerTable: `l${run}_loads`, migrationsTable: `l${run}_migrations` };
     const l = ledger(tables.queryLedgerTable);
     const day = at('2026-05-05T05:05:05.000Z');
     l.record(stats('athena', { costUsd: 0.5 }), day);
