@@ -1,4 +1,4 @@
-// Local AWS endpoints (Athena, Redshift Data, Glue, DynamoDB) over a copy of an
+// Local AWS endpoints (Athena, Redshift Data, Glue, DynamoDB, S3) over a copy of an
 // embedded data directory, for trying LAKEGATE_MODE=aws on one machine; prints
 // the environment to export before `npm start`. See docs/AWS.md.
 // The emulators live under test/ (the build does not compile them): this runs

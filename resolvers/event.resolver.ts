@@ -20,14 +20,24 @@ export class EventResolver {
 
   @Authorized('events:read')
   @Query(() => EventConnection, { description: 'Lake events, newest first. Only the day partitions of filter.from..filter.to are read.' })
-  events(@Arg('filter', () => EventFilter) filter: EventFilter, @Args() page: PageArgs): Promise<Page<EventRecord>> {
-    return this.services.events.events(filter, page.first, page.after);
+  async events(@Arg('filter', () => EventFilter) filter: EventFilter, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<Page<EventRecord>> {
+    const answer = await this.services.events.events(filter, page.first, page.after);
+    if (answer.edges.length === 0 && !page.after) await this.noteDataWindow(filter, ctx);
+    return answer;
   }
 
   @Authorized('events:read')
   @Query(() => [EventStat], { description: 'Event counts per period and group, from the warehouse (default) or the lake.' })
-  eventStats(@Arg('input', () => EventStatsInput) input: EventStatsInput): Promise<EventStatRecord[]> {
-    return this.services.events.eventStats(input);
+  async eventStats(@Arg('input', () => EventStatsInput) input: EventStatsInput, @Ctx() ctx: RequestContext): Promise<EventStatRecord[]> {
+    const answer = await this.services.events.eventStats(input);
+    if (answer.length === 0) await this.noteDataWindow(input, ctx);
+    return answer;
+  }
+
+  /** An empty answer whose range reaches outside the data says where the data is (extensions.dataWindow). */
+  private async noteDataWindow(range: { from: string; to: string }, ctx: RequestContext): Promise<void> {
+    const window = await this.services.events.windowForEmptyAnswer(range);
+    if (window) ctx.scope.dataWindow = window;
   }
 
   /** Per caller, after the (shared) events cache: personal keys are masked without pii:read. */

@@ -2,11 +2,12 @@
 // type-graphql needs and esbuild lacks) and bundle GraphiQL with esbuild, so the
 // page is served from our own files (the machines that run lakegate may have no
 // internet, and a CDN is one more thing that can be down).
-// Usage: node src/build.mjs [--server-only | --graphiql-only [--graphiql-out=DIR]]
-import { transformFile } from '@swc/core';
-import { build as esbuild } from 'esbuild';
+// Usage: node src/build.mjs [--if-stale] [--server-only | --graphiql-only [--graphiql-out=DIR]]
+// --if-stale (npm start's prestart): skip the build when dist/ was built from
+// exactly the sources there are now (see the stamp below).
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,7 @@ async function* tsFiles(dir) {
 
 async function buildServer() {
   const started = Date.now();
+  const { transformFile } = await import('@swc/core');
   await rm(path.join(out, 'src'), { recursive: true, force: true });
   await rm(path.join(out, 'schema'), { recursive: true, force: true });
   await rm(path.join(out, 'resolvers'), { recursive: true, force: true });
@@ -102,6 +104,7 @@ function noSubscriptionClient() {
 
 async function buildGraphiql(target) {
   const started = Date.now();
+  const { build: esbuild } = await import('esbuild');
   const appDir = path.join(root, 'src/server/graphiql-app');
   if (!existsSync(path.join(appDir, 'main.tsx'))) return;
   await rm(target, { recursive: true, force: true });
@@ -131,12 +134,63 @@ async function buildGraphiql(target) {
     .replace('/graphiql/graphiql.js', `/graphiql/${js}`)
     .replace('/graphiql/graphiql.css', `/graphiql/${css}`);
   await writeFile(path.join(target, 'index.html'), html);
+  // The page's icon, also served as /favicon.ico (src/server/graphiql.ts).
+  await writeFile(path.join(target, 'favicon.svg'), await readFile(path.join(appDir, 'favicon.svg')));
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   console.log(`build: GraphiQL bundled in ${Date.now() - started} ms (${outputs.length} files, ${(bytes / 1e6).toFixed(2)} MB)`);
+}
+
+// The stamp of a complete build (server and GraphiQL into dist/): a fingerprint of
+// every input's path, size and modification time (src/, schema/, resolvers/ with
+// the GraphiQL app, .swcrc, package.json, package-lock.json) and the Node version.
+// Any build removes it first and only a complete one writes it back, so an
+// interrupted or partial build (--server-only) is never taken for a current one;
+// an added, removed, edited or touched input changes the fingerprint.
+const stampPath = path.join(out, '.build-stamp.json');
+const requiredOutputs = [path.join(out, 'src/cli.js'), path.join(out, 'graphiql/index.html')];
+
+async function* inputFiles(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* inputFiles(full);
+    else if (entry.isFile()) yield full;
+  }
+}
+
+async function inputFingerprint() {
+  const files = ['.swcrc', 'package.json', 'package-lock.json'].map((name) => path.join(root, name)).filter((file) => existsSync(file));
+  for (const dir of serverDirs) for await (const file of inputFiles(path.join(root, dir))) files.push(file);
+  const lines = await Promise.all(
+    files.sort().map(async (file) => {
+      const info = await stat(file);
+      return `${path.relative(root, file)}\t${info.size}\t${info.mtimeMs}`;
+    }),
+  );
+  return { fingerprint: createHash('sha256').update(`${process.version}\n${lines.join('\n')}`).digest('hex'), inputs: files.length };
+}
+
+async function isCurrent(fingerprint) {
+  if (!requiredOutputs.every((file) => existsSync(file))) return false;
+  try {
+    return JSON.parse(await readFile(stampPath, 'utf8')).fingerprint === fingerprint;
+  } catch {
+    return false;
+  }
 }
 
 // --graphiql-only [--graphiql-out=DIR]: just the bundle (tests build it into a temp
 // dir, so they never touch dist/ while other suites run the server from it).
 const graphiqlOut = process.argv.find((arg) => arg.startsWith('--graphiql-out='))?.slice('--graphiql-out='.length);
-if (!process.argv.includes('--graphiql-only')) await buildServer();
-if (!process.argv.includes('--server-only')) await buildGraphiql(path.resolve(graphiqlOut ?? path.join(out, 'graphiql')));
+const serverOnly = process.argv.includes('--server-only');
+const graphiqlOnly = process.argv.includes('--graphiql-only');
+const complete = !serverOnly && !graphiqlOnly && graphiqlOut === undefined;
+const before = complete ? await inputFingerprint() : undefined;
+if (before && process.argv.includes('--if-stale') && (await isCurrent(before.fingerprint))) {
+  console.log(`build: dist/ is current (${before.inputs} inputs unchanged since it was built); skipped`);
+} else {
+  if (!graphiqlOnly || graphiqlOut === undefined) await rm(stampPath, { force: true });
+  if (!graphiqlOnly) await buildServer();
+  if (!serverOnly) await buildGraphiql(path.resolve(graphiqlOut ?? path.join(out, 'graphiql')));
+  // Stamped with the inputs as they were before the build: an edit made during it makes the next start rebuild.
+  if (before) await writeFile(stampPath, `${JSON.stringify({ fingerprint: before.fingerprint, builtAt: new Date().toISOString(), inputs: before.inputs })}\n`);
+}

@@ -8,6 +8,8 @@ import type { RequestContext } from './context/request-context';
 import { createLogger, setRootLogger, type Logger } from './observability/logger';
 import { observeQuery } from './observability/metrics';
 import { addQuerySink } from './observability/query-accounting';
+import { tracingEnabled } from './observability/tracing';
+import { startTracing } from './observability/tracing-sdk';
 import { createSeedProgressReporter } from './seed/progress';
 import { ensureSeeded } from './seed/seed-embedded';
 import { seedOptionsFromConfig } from './seed/options';
@@ -15,6 +17,7 @@ import { createApolloServer } from './server/apollo';
 import { responseCachePlugin } from './server/plugins/response-cache.plugin';
 import { createHttpServer, mountGraphql } from './server/http';
 import { buildLakegateSchema } from './server/schema';
+import { traceResolvers } from './server/trace-resolvers';
 import { LakeChangeWatcher } from './services/events/lake-watcher';
 import type { Services } from './services/services';
 import { createDeletionExecutor } from './gdpr/create-executor';
@@ -59,7 +62,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const logger = options.logger ?? createLogger(config.server.logLevel);
   setRootLogger(logger);
   const started = Date.now();
-  const subjectHashKey = await resolveSubjectHashKey(config, logger);
+  // Off unless OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set.
+  const tracing = await startTracing(config.tracing, logger);
+  const stopTracingOnFailure = async (error: unknown): Promise<never> => {
+    await tracing?.shutdown();
+    throw error;
+  };
+  const subjectHashKey = await resolveSubjectHashKey(config, logger).catch(stopTracingOnFailure);
 
   const backends = await createBackends(config, logger, subjectHashKey, {
     beforeSqlOpen: async ({ decisions }) => {
@@ -70,7 +79,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       if (seeded) logger.info({ events: manifest.events, days: manifest.days, customers: manifest.customers, decisions: manifest.decisions, ms: Date.now() - started }, 'demo data generated');
       else logger.info({ events: manifest.events, days: manifest.days, endDay: manifest.endDay }, 'using the existing demo data');
     },
-  });
+  }).catch(stopTracingOnFailure);
   const removeSinks = [addQuerySink((stats) => backends.queryLedger.record(stats)), addQuerySink(observeQuery)];
   let pendingErasures: PendingErasures | undefined;
 
@@ -93,6 +102,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const loadRunner = config.loads.scheduler ? services.loads.runner : undefined;
     const demoProducer = createDemoProducer(config, backends, logger);
     const schema = buildLakegateSchema(services);
+    if (tracingEnabled()) traceResolvers(schema);
     const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache)]);
     await apollo.start();
 
@@ -103,6 +113,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       services,
       authenticator: new ApiKeyAuthenticator(config.server.apiKeys, { production: config.server.production }),
       readiness: backends.readiness,
+      admissionState: () => backends.admission.state(),
       graphiqlAssetsDir: options.graphiqlAssetsDir ?? path.join(PACKAGE_ROOT, 'dist/graphiql'),
       isDraining: () => draining,
     };
@@ -138,6 +149,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         removeSinks.forEach((remove) => remove());
         await backends.close();
         logger.debug('shutdown: stores closed');
+        await tracing?.shutdown();
         logger.info('lakegate stopped');
       })());
     return { url, port, config, logger, backends, services, http, apollo, gdprExecutor, close };
@@ -145,6 +157,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await pendingErasures?.stop();
     removeSinks.forEach((remove) => remove());
     await backends.close();
+    await tracing?.shutdown();
     throw error;
   }
 }

@@ -59,6 +59,9 @@ export async function startLakegate({ dataDir, env = {}, name = 'lakegate', read
         PORT: String(port),
         LAKEGATE_DATA_DIR: dataDir,
         LAKEGATE_DUCKDB_THREADS: String(os.availableParallelism()),
+        // Benchmarks share seeded datasets: no demo producer writing into them, no load passes between figures.
+        LAKEGATE_LOADS_DEMO_PRODUCER_MS: '0',
+        LAKEGATE_LOADS_SCHEDULER: 'false',
         ...env,
       },
       stdio: ['ignore', fd, fd],

@@ -3,6 +3,7 @@ import { createDeletionExecutor } from '../gdpr/create-executor';
 import { createLogger } from '../observability/logger';
 import { observeQuery } from '../observability/metrics';
 import { addQuerySink } from '../observability/query-accounting';
+import { startTracing } from '../observability/tracing-sdk';
 import { createBackends } from '../wiring/backends';
 import { createServices } from '../wiring/services';
 import { resolveSubjectHashKey } from '../wiring/subject-hash-key';
@@ -24,6 +25,8 @@ import { resolveSubjectHashKey } from '../wiring/subject-hash-key';
 export async function worker(options: { exitWhenIdle: boolean }): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.server.logLevel);
+  // Erasure passes as traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = await startTracing(config.tracing, logger);
   const subjectHashKey = await resolveSubjectHashKey(config, logger);
   const backends = await createBackends(config, logger, subjectHashKey);
   const removeSinks = [addQuerySink((stats) => backends.queryLedger.record(stats)), addQuerySink(observeQuery)];
@@ -56,5 +59,6 @@ export async function worker(options: { exitWhenIdle: boolean }): Promise<number
   } finally {
     removeSinks.forEach((remove) => remove());
     await backends.close();
+    await tracing?.shutdown();
   }
 }

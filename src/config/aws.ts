@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readAthenaConfig, type AthenaConfig } from './aws-athena';
 import { readGlueConfig, type GlueConfig } from './aws-glue';
+import { readAwsLoadsConfig, type AwsLoadsConfig } from './aws-loads';
 import { readRedshiftConfig, type RedshiftConfig } from './aws-redshift';
 import { collect, ConfigError, readEnv, type Env } from './env';
 
@@ -25,6 +26,7 @@ export interface AwsConfig {
   athena: AthenaConfig;
   redshift: RedshiftConfig;
   glue: GlueConfig;
+  loads: AwsLoadsConfig;
 }
 
 export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
@@ -46,11 +48,15 @@ export function readAwsConfig(env: Env, mode: 'embedded' | 'aws'): AwsConfig {
   const athena = collect(problems, () => readAthenaConfig(env, v.LAKEGATE_LAKE === 'athena'));
   const redshift = collect(problems, () => readRedshiftConfig(env, v.LAKEGATE_WAREHOUSE === 'redshift-data'));
   const glue = collect(problems, () => readGlueConfig(env, v.LAKEGATE_CATALOG === 'glue' || v.LAKEGATE_JOB_RUNS === 'glue'));
-  if (problems.length > 0 || !athena || !redshift || !glue) throw new ConfigError(problems);
+  // Loads on AWS need the export location and the COPY role, unless the scheduler is off (then loads are off too).
+  const schedulerOff = ['false', '0', 'no', 'off'].includes(String(env.LAKEGATE_LOADS_SCHEDULER ?? '').trim());
+  const loads = collect(problems, () => readAwsLoadsConfig(env, v.LAKEGATE_LAKE === 'athena' && v.LAKEGATE_WAREHOUSE === 'redshift-data' && !schedulerOff));
+  if (problems.length > 0 || !athena || !redshift || !glue || !loads) throw new ConfigError(problems);
   return {
     athena,
     redshift,
     glue,
+    loads,
     lake: v.LAKEGATE_LAKE,
     warehouse: v.LAKEGATE_WAREHOUSE,
     decisions: v.LAKEGATE_DECISIONS,

@@ -32,7 +32,7 @@ export interface CacheConfig {
   memoryMaxEntries: number;
   /** Which adapter serves the cache ('off': every read goes to the backend). */
   backend: 'redis' | 'memory' | 'off';
-  /** Present when backend is 'redis'. */
+  /** Present when REDIS_URL is set (the cache uses it when backend is 'redis'; shared admission limits whatever the backend). */
   redis: RedisConfig | undefined;
   /** Memory adapter: total size of the stored values (characters). */
   memoryMaxBytes: number;
@@ -108,8 +108,9 @@ export function readCacheConfig(env: Env): CacheConfig {
   }
   const backend = v.LAKEGATE_CACHE_BACKEND === 'auto' ? (v.REDIS_URL ? 'redis' : 'memory') : v.LAKEGATE_CACHE_BACKEND;
 
+  // With REDIS_URL set, whatever the backend: the shared admission limits (LAKEGATE_SHARED_LIMITS) use it too.
   let redis: RedisConfig | undefined;
-  if (backend === 'redis' && v.REDIS_URL) {
+  if (v.REDIS_URL) {
     const url = new URL(v.REDIS_URL);
     redis = {
       url: v.REDIS_URL,

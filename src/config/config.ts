@@ -6,6 +6,9 @@ import { readCacheConfig, type CacheConfig } from './cache';
 import { collect, ConfigError, envBool, envInt, envNumber, readEnv, type Env } from './env';
 import { readGdprConfig, type GdprConfig } from './gdpr';
 import { readLoadsConfig, type LoadsConfig } from './loads';
+import { readAdmissionConfig, type AdmissionConfig } from './admission';
+import os from 'node:os';
+import { readTracingConfig, type TracingConfig } from './tracing';
 
 export type Mode = 'embedded' | 'aws';
 
@@ -88,6 +91,10 @@ export interface Config {
   cache: CacheConfig;
   gdpr: GdprConfig;
   loads: LoadsConfig;
+  /** Per-engine concurrency limits and queues (src/admission). */
+  admission: AdmissionConfig;
+  /** OpenTelemetry traces (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   /** Key of the subject hash (HMAC); in the embedded mode, when unset, a generated key kept in the data dir. */
   subjectHashKey: string | undefined;
 }
@@ -149,12 +156,14 @@ export function loadConfig(env: Env = process.env): Config {
   const cache = collect(problems, () => readCacheConfig(env));
   const gdpr = collect(problems, () => readGdprConfig(env));
   const loads = collect(problems, () => readLoadsConfig(env, base?.NODE_ENV === 'production'));
+  const admission = collect(problems, () => readAdmissionConfig(env, base?.LAKEGATE_DUCKDB_THREADS ?? os.availableParallelism()));
+  const tracing = collect(problems, () => readTracingConfig(env));
   // Processes sharing stores must share the key; the embedded mode (one process)
   // generates one and keeps it in the data directory.
   if (base && base.NODE_ENV === 'production' && base.LAKEGATE_MODE === 'aws' && !base.LAKEGATE_SUBJECT_HASH_KEY) {
     problems.push('LAKEGATE_SUBJECT_HASH_KEY: required in production with LAKEGATE_MODE=aws (a secret of at least 32 characters shared by every lakegate process; erasure audit records and cache tags are keyed with it)');
   }
-  if (problems.length > 0 || !base || !aws || !cache || !gdpr || !loads) throw new ConfigError(problems);
+  if (problems.length > 0 || !base || !aws || !cache || !gdpr || !loads || !tracing || !admission) throw new ConfigError(problems);
 
   const production = base.NODE_ENV === 'production';
   return {
@@ -216,6 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
     cache,
     gdpr,
     loads,
+    admission,
+    tracing,
     subjectHashKey: base.LAKEGATE_SUBJECT_HASH_KEY,
   };
 }

@@ -22,6 +22,8 @@ export interface LoadsConfig {
   minFileAgeMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Embedded: before each heavy statement a load waits at most this long for running queries to finish (their latency first). */
+  giveWayMs: number;
   /** Development only: a demo producer writes a landing file for today this often (0: off; always off in production). */
   demoProducerMs: number;
   demoEventsPerFile: number;
@@ -39,6 +41,7 @@ export function readLoadsConfig(env: Env, production: boolean): LoadsConfig {
     LAKEGATE_LOADS_MIN_FILE_AGE_MS: envInt(0, 3_600_000).default(1000),
     LAKEGATE_LOADS_RETRY_BASE_MS: envInt(10, 86_400_000).default(10_000),
     LAKEGATE_LOADS_RETRY_MAX_MS: envInt(10, 86_400_000).default(600_000),
+    LAKEGATE_LOADS_GIVE_WAY_MS: envInt(0, 60_000).default(1000),
     LAKEGATE_LOADS_DEMO_PRODUCER_MS: envInt(0, 3_600_000).default(5000),
     LAKEGATE_LOADS_DEMO_EVENTS: envInt(1, 100_000).default(25),
     LAKEGATE_LOADS_TEST_PAUSE_AT: z.enum(LOAD_PAUSE_POINTS).optional(),
@@ -52,6 +55,7 @@ export function readLoadsConfig(env: Env, production: boolean): LoadsConfig {
     minFileAgeMs: v.LAKEGATE_LOADS_MIN_FILE_AGE_MS,
     retryBaseMs: v.LAKEGATE_LOADS_RETRY_BASE_MS,
     retryMaxMs: Math.max(v.LAKEGATE_LOADS_RETRY_BASE_MS, v.LAKEGATE_LOADS_RETRY_MAX_MS),
+    giveWayMs: v.LAKEGATE_LOADS_GIVE_WAY_MS,
     demoProducerMs: production ? 0 : v.LAKEGATE_LOADS_DEMO_PRODUCER_MS,
     demoEventsPerFile: v.LAKEGATE_LOADS_DEMO_EVENTS,
     testPauseAt: production ? undefined : v.LAKEGATE_LOADS_TEST_PAUSE_AT,

@@ -15,6 +15,8 @@ export const ErrorCode = {
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   BACKEND_TIMEOUT: 'BACKEND_TIMEOUT',
   BACKEND_QUERY_FAILED: 'BACKEND_QUERY_FAILED',
+  /** Admission control refused the query (the engine's slots and queue are full); extensions.retryAfterSeconds says when to retry. */
+  BACKEND_BUSY: 'BACKEND_BUSY',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger';
+import { withSpan } from '../observability/tracing';
 import { errorMessage } from '../util/error-message';
 import type { DeletionLedger, DeletionRequestRecord, DeletionTargetRecord } from '../ports/deletion-ledger';
 import { emptyErasure, type ErasureStore, type Residue, type ResidueScan } from '../ports/erasure';
@@ -103,7 +104,7 @@ export async function runErasurePass(claimed: readonly DeletionRequestRecord[], 
     if (deps.signal.aborted) throw deps.signal.reason;
 
     const toVerify = live().filter((w) => w.failures.length === 0 && !w.waitUntil && [...w.targets.values()].every((t) => t.status === 'COMPLETED'));
-    await verify(toVerify, deps);
+    await withSpan('gdpr.verify', { 'lakegate.gdpr.requests': toVerify.length }, () => verify(toVerify, deps));
   } catch (error) {
     if (!deps.signal.aborted) throw error;
   }
@@ -153,6 +154,11 @@ function earliest(a: string | undefined, b: string): string {
  */
 async function runStep(store: ErasureStore, group: Work[], resuming: boolean, deps: ErasurePassDeps): Promise<void> {
   if (group.length === 0 || deps.signal.aborted) return;
+  // A span per store step when tracing (its backend queries and AWS calls below it).
+  await withSpan(`gdpr.step ${store.store}`, { 'lakegate.gdpr.store': store.store, 'lakegate.gdpr.requests': group.length, 'lakegate.gdpr.resuming': resuming }, () => runStepNow(store, group, resuming, deps));
+}
+
+async function runStepNow(store: ErasureStore, group: Work[], resuming: boolean, deps: ErasurePassDeps): Promise<void> {
   const started = deps.clock();
   const startedAt = new Date(started).toISOString();
   const subjects = group.map((w) => w.subject);
@@ -167,7 +173,17 @@ async function runStep(store: ErasureStore, group: Work[], resuming: boolean, de
     }
     for (const w of group) baseline.set(w.record.id, w.targets.get(store.store)!.recordsDeleted);
 
-    const outcome = await store.erase(subjects, { signal: deps.signal, resuming });
+    // Objects earlier runs recorded for these requests (a resumed or retried step checks them before completing).
+    const pendingObjects = [...new Set(group.flatMap((w) => w.targets.get(store.store)!.pendingObjects ?? []))];
+    const recordPending = async (objects: ReadonlyMap<string, readonly string[]>) => {
+      for (const w of group) {
+        const own = objects.get(w.subject);
+        if (!own || own.length === 0 || !deps.holds(w.record.id)) continue;
+        const before = w.targets.get(store.store)!;
+        await persist(deps, w, { ...before, pendingObjects: [...new Set([...(before.pendingObjects ?? []), ...own])] });
+      }
+    };
+    const outcome = await store.erase(subjects, { signal: deps.signal, resuming, pendingObjects, recordPending });
     const completedAt = new Date(deps.clock()).toISOString();
     for (const w of group) {
       if (!deps.holds(w.record.id)) continue;
@@ -187,6 +203,8 @@ async function runStep(store: ErasureStore, group: Work[], resuming: boolean, de
         startedAt: before.startedAt ?? startedAt,
         completedAt: outcome.resumeAt ? null : completedAt,
         resumeAt: outcome.resumeAt ?? null,
+        // Confirmed gone when the step completes; kept while it waits to resume.
+        ...(outcome.resumeAt && before.pendingObjects?.length ? { pendingObjects: before.pendingObjects } : {}),
       });
       if (outcome.resumeAt) w.waitUntil = earliest(w.waitUntil, outcome.resumeAt);
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../observability/logger';
+import { withSpan } from '../observability/tracing';
 import type { DeletionLedger, DeletionListing, DeletionRequestRecord } from '../ports/deletion-ledger';
 import type { ErasureStore, ResidueScan } from '../ports/erasure';
 import { runErasurePass } from './erasure-pass';
@@ -133,20 +134,25 @@ export class DeletionExecutor {
     keeper.hold(claimed.map((r) => r.id));
     const endTimer = gdprMetrics.passSeconds.startTimer();
     try {
-      const summary = await runErasurePass(claimed, {
-        ledger: this.ledger,
-        stores: this.stores,
-        owner: this.owner,
-        logger: this.logger,
-        clock: this.clock,
-        retryBaseMs: this.options.retryBaseMs,
-        retryMaxMs: this.options.retryMaxMs,
-        verifyRecheckMs: this.options.verifyRecheckMs ?? 1000,
-        signal: abort.signal,
-        holds: (id) => keeper.isHeld(id),
-        release: (id) => keeper.drop(id),
-        subjectKey: this.options.subjectKey,
-        residue: this.options.residue,
+      // A span per pass when tracing (OTEL_EXPORTER_OTLP_ENDPOINT): its store steps and verification below it.
+      const summary = await withSpan('gdpr.erasure_pass', { 'lakegate.gdpr.requests': claimed.length }, async (span) => {
+        const passSummary = await runErasurePass(claimed, {
+          ledger: this.ledger,
+          stores: this.stores,
+          owner: this.owner,
+          logger: this.logger,
+          clock: this.clock,
+          retryBaseMs: this.options.retryBaseMs,
+          retryMaxMs: this.options.retryMaxMs,
+          verifyRecheckMs: this.options.verifyRecheckMs ?? 1000,
+          signal: abort.signal,
+          holds: (id) => keeper.isHeld(id),
+          release: (id) => keeper.drop(id),
+          subjectKey: this.options.subjectKey,
+          residue: this.options.residue,
+        });
+        span?.setAttributes({ 'lakegate.gdpr.completed': passSummary.completed, 'lakegate.gdpr.failed': passSummary.failed, 'lakegate.gdpr.waiting': passSummary.waiting });
+        return passSummary;
       });
       for (const outcome of ['completed', 'failed', 'waiting', 'interrupted'] as const) {
         if (summary[outcome] > 0) gdprMetrics.settled.inc({ outcome }, summary[outcome]);

@@ -204,6 +204,7 @@ export class LoadRunner {
         erasedRows: lake.erased,
         lakeRows: lake.lakeRows,
         warehouseRows: warehouse.events,
+        ...(lake.day ? { lakeDay: lake.day } : {}),
         newestEventAt: lake.newestEventAt,
         loadedAt: new Date(this.clock()).toISOString(),
       };

@@ -37,12 +37,16 @@ let stdout: pino.DestinationStream | undefined;
  */
 function bufferedStdout(): pino.DestinationStream {
   if (stdout) return stdout;
-  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  let exiting = false;
+  // A full pipe (a reader that stopped reading) answers EAGAIN: retried while serving, given up at exit (a
+  // synchronous flush would otherwise retry forever and the process would never end).
+  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false, retryEAGAIN: () => !exiting } as Parameters<typeof pino.destination>[0]);
   let broken = false;
   destination.on('error', () => {
     broken = true;
   });
   const flush = () => {
+    exiting = true;
     if (broken) return;
     try {
       destination.flushSync();

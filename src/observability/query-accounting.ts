@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { QueryStats } from '../ports/sql-engine';
 import type { RequestBudget } from './request-budget';
+import { traceBackendWork, traceCacheRead, traceQueryStats, tracingEnabled } from './tracing';
 
 /**
  * Every backend call lakegate makes is accounted here: adapters call
@@ -46,9 +47,17 @@ export interface QueryScope {
   cancel?: (reason: Error) => void;
   /** What the request may still spend (src/observability/request-budget.ts). */
   budget?: RequestBudget;
+  /** Set when an events answer was empty and its range reaches outside the data: sent as extensions.dataWindow. */
+  dataWindow?: { oldestDay: string; newestDay: string };
+  /** Who asks (set once authenticated): admission control queues per principal. Absent: background work. */
+  principal?: string;
+  /** When the request times out (epoch ms): a backend query waits for a slot at most until then. */
+  deadline?: number;
 }
 
 const storage = new AsyncLocalStorage<QueryScope>();
+/** The queue wait of the backend call in progress (src/admission), added to the stats it accounts. */
+const queueWait = new AsyncLocalStorage<number>();
 const sinks = new Set<(stats: QueryStats) => void>();
 
 export function newQueryScope(requestId: string, signal?: AbortSignal): QueryScope {
@@ -68,8 +77,16 @@ export function currentSignal(): AbortSignal | undefined {
   return storage.getStore()?.signal;
 }
 
-export function accountQuery(stats: QueryStats): void {
+/** Runs a backend call that waited `queueMs` for its slot: its accounted stats say so. */
+export function withQueueWait<T>(queueMs: number, fn: () => T): T {
+  return queueWait.run(queueMs, fn);
+}
+
+export function accountQuery(accounted: QueryStats): void {
+  const waited = queueWait.getStore();
+  const stats = waited !== undefined && waited >= 1 && accounted.queueMs === undefined ? { ...accounted, queueMs: waited } : accounted;
   storage.getStore()?.queries.push(stats);
+  if (tracingEnabled()) traceQueryStats(stats);
   for (const sink of sinks) {
     try {
       sink(stats);
@@ -81,6 +98,7 @@ export function accountQuery(stats: QueryStats): void {
 
 export function accountCache(event: CacheEvent): void {
   storage.getStore()?.cache.push(event);
+  if (tracingEnabled()) traceCacheRead(event.label, event.status);
 }
 
 /** Registers a sink; returns a function that removes it. */
@@ -93,13 +111,16 @@ export function addQuerySink(sink: (stats: QueryStats) => void): () => void {
  * Runs one backend call counted as running in the current request's scope, so that
  * a request whose answer is final can cancel what it still runs and wait for it to
  * settle (and be accounted) before the answer leaves (src/server/plugins/outstanding-work.plugin.ts).
+ * With tracing on, the call is a span (src/observability/tracing.ts), named and
+ * filled by its accountQuery.
  */
 export async function trackBackendWork<T>(run: () => Promise<T>): Promise<T> {
+  const work = tracingEnabled() ? () => traceBackendWork(run) : run;
   const scope = storage.getStore();
-  if (!scope) return run();
+  if (!scope) return work();
   scope.running = (scope.running ?? 0) + 1;
   try {
-    return await run();
+    return await work();
   } finally {
     scope.running--;
     if (scope.running === 0 && scope.idle) {
@@ -108,6 +129,11 @@ export async function trackBackendWork<T>(run: () => Promise<T>): Promise<T> {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/** Runs a backend call that is not the request's to cancel (background writes) in a span of its own when tracing. */
+export function inBackendSpan<T>(run: () => Promise<T>): Promise<T> {
+  return tracingEnabled() ? traceBackendWork(run) : run();
 }
 
 /** Resolves once no backend call of the scope runs, or after `timeoutMs`; true when settled. */

@@ -25,6 +25,12 @@ export interface DeletionTargetRecord {
   completedAt: string | null;
   /** The step asked to be run again at this instant (ISO); it is RUNNING meanwhile. */
   resumeAt: string | null;
+  /**
+   * Objects (s3:// URIs) that held the subject and that the step must see gone
+   * before it completes (the Athena lake: data and delete files, removed by a later
+   * VACUUM); recorded by the step, kept until it completes. Never holds the subject id.
+   */
+  pendingObjects?: string[];
 }
 
 export interface DeletionRequestRecord {

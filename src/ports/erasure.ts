@@ -41,6 +41,17 @@ export interface ErasureContext {
   signal?: AbortSignal;
   /** A previous erase() of these subjects asked to be resumed (resumeAt has passed). */
   resuming?: boolean;
+  /**
+   * Objects earlier runs of this step recorded for these subjects (recordPending)
+   * and that are not confirmed gone yet: the step checks them before completing.
+   */
+  pendingObjects?: readonly string[];
+  /**
+   * Records, durably and before the step goes on, objects that hold each subject
+   * (raw id -> s3:// URIs; no personal data in them) and that the step will have to
+   * see removed: a crash or a failure later in the step loses none of them.
+   */
+  recordPending?(objects: ReadonlyMap<string, readonly string[]>): Promise<void>;
 }
 
 export interface ErasureStore {

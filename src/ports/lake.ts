@@ -91,3 +91,24 @@ export interface PartitionDayStats {
 export interface PartitionStatsSource {
   partitionStats(database: string, table: string, fromDay: Day, toDay: Day): Promise<PartitionDayStats[]>;
 }
+
+/** A day's size in the lake as the load workflow recorded it when it loaded the day. */
+export interface RecordedDaySize {
+  bytes: number;
+  rows: number;
+  files: number;
+  /** Partitions of the day holding data (its customer buckets; 1 for a table partitioned by day only). */
+  partitions: number;
+}
+
+/**
+ * Per-day sizes recorded by whoever wrote the days (the load ledger: the lake step
+ * reads the day's Iceberg metadata once per load anyway). Scan estimates take them
+ * instead of a metadata query per cold day; days absent from the answer were not
+ * recorded (loaded by something else, or before sizes were recorded) and are asked
+ * of the table's own statistics.
+ */
+export interface RecordedDaySizes {
+  /** Sizes of the days among `days` that were recorded, for `database.table`. */
+  daySizes(database: string, table: string, days: readonly Day[]): Promise<Map<Day, RecordedDaySize>>;
+}

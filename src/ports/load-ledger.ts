@@ -29,6 +29,10 @@ export interface LoadDayRecord {
   /** After the last load: events in the lake, events in the warehouse. */
   lakeRows: number;
   warehouseRows: number;
+  /** After the last load, when the lake told (LakeDayLoad.day): the day's data bytes, files and partitions. */
+  lakeBytes?: number;
+  lakeFiles?: number;
+  lakePartitions?: number;
   newestEventAt: string | null;
   loadedAt: string | null;
   /** A reload was asked for (loadDays), not yet done. */
@@ -52,12 +56,16 @@ export interface LoadDayOutcome {
   erasedRows: number;
   lakeRows: number;
   warehouseRows: number;
+  /** The day's size in the lake after the load (LakeDayLoad.day), when the lake told. */
+  lakeDay?: { bytes: number; files: number; partitions: number };
   newestEventAt: string | null;
   loadedAt: string;
 }
 
 export interface LoadLedger {
   get(day: Day): Promise<LoadDayRecord | null>;
+  /** The records of these days that exist (one batched read). */
+  getMany(days: readonly Day[]): Promise<LoadDayRecord[]>;
   /** Every day's record (the ledger holds one item per day ever loaded: thousands at most). */
   all(): Promise<LoadDayRecord[]>;
   /**

@@ -74,6 +74,13 @@ export interface LakeDayLoad {
   /** Files (data files, or Iceberg data files) written. */
   filesWritten: number;
   bytesWritten: number;
+  /**
+   * The whole day in the lake after the call, where the store can tell without
+   * reading data (Iceberg: its $partitions, read once per load anyway): data bytes,
+   * data files and partitions (customer buckets holding data). The load ledger keeps
+   * them so that scan estimates need no metadata query for days it loaded.
+   */
+  day?: { bytes: number; files: number; partitions: number };
 }
 
 export interface LakeLoadContext {

@@ -34,6 +34,8 @@ export interface QueryStats {
   /** Partitions (days) and files read, where the engine can tell. */
   partitions?: number;
   files?: number;
+  /** Time the query waited for a slot of its engine (admission control), when it waited. */
+  queueMs?: number;
 }
 
 export interface SqlQuery {
@@ -48,6 +50,12 @@ export interface SqlQuery {
   bytesHint?: number;
   partitions?: number;
   files?: number;
+  /**
+   * false: never answered from an earlier result (Athena result reuse), for the
+   * statements of a workflow that must see the data as it is now (a load's counts,
+   * an erasure's lookups). Default: the engine's setting.
+   */
+  reuse?: boolean;
 }
 
 export interface SqlResult {

@@ -4,13 +4,18 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
 import type { RequestContext } from '../context/request-context';
 import type { Logger } from '../observability/logger';
+import { tracingEnabled } from '../observability/tracing';
 import { createFormatError } from './format-error';
+import { noIntrospection } from './introspection-rule';
 import { argumentErrorsPlugin } from './plugins/argument-errors.plugin';
+import { busyStatusPlugin } from './plugins/busy-status.plugin';
 import { costExtensionPlugin } from './plugins/cost-extension.plugin';
+import { dataWindowPlugin } from './plugins/data-window.plugin';
 import { legacyJsonStatusPlugin } from './plugins/legacy-json-status.plugin';
 import { outstandingWorkPlugin } from './plugins/outstanding-work.plugin';
 import { armorProtection } from './plugins/limits.plugin';
-import { exampleOperationNames, requestLogPlugin } from './plugins/request-log.plugin';
+import { knownOperationNames, requestLogPlugin } from './plugins/request-log.plugin';
+import { tracingPlugin } from './plugins/tracing.plugin';
 import { responseSizePlugin } from './plugins/response-size.plugin';
 import { createStringifyResult } from './stringify-result';
 
@@ -29,7 +34,8 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
   const armor = armorProtection(config.limits, config.server.production);
   return new ApolloServer<RequestContext>({
     schema,
-    introspection: config.server.introspection,
+    // Introspection is always on for Apollo; noIntrospection refuses it, naming LAKEGATE_INTROSPECTION, when it is off.
+    introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // Shutdown is ours (src/main.ts): Apollo's own signal handlers would race it.
@@ -37,7 +43,7 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
     allowBatchedHttpRequests: false,
     hideSchemaDetailsFromClientErrors: config.server.production,
     parseOptions: { maxTokens: config.limits.maxTokens },
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, ...(config.server.introspection ? [] : [noIntrospection])],
     formatError: createFormatError(logger, { hideSuggestions: config.server.production }),
     stringifyResult: createStringifyResult(config.limits.maxResponseBytes),
     logger: {
@@ -53,9 +59,13 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
       outstandingWorkPlugin(),
       costExtensionPlugin(),
+      dataWindowPlugin(),
       legacyJsonStatusPlugin(),
+      busyStatusPlugin(),
       responseSizePlugin(),
-      requestLogPlugin({ knownOperations: [...config.server.metricsOperations, ...exampleOperationNames()] }),
+      requestLogPlugin({ knownOperations: knownOperationNames(config.server.metricsOperations) }),
+      // Names the request's span and marks its errors (only when tracing is on: OTEL_EXPORTER_OTLP_ENDPOINT).
+      ...(tracingEnabled() ? [tracingPlugin()] : []),
       ...extraPlugins,
     ],
   });

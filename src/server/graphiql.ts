@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ExampleValues } from './graphiql-app/examples';
 
 export interface GraphiqlOptions {
   /** The GraphQL path the page is served on and queries (e.g. /graphql). */
@@ -19,6 +20,8 @@ export interface GraphiqlOptions {
   assetsDir: string;
   /** Off in production: nothing is registered, /graphql answers as Apollo does. */
   enabled: boolean;
+  /** The data's window and ids for the example tabs (src/server/example-values.ts); without it the page uses its defaults. */
+  exampleValues?: () => Promise<ExampleValues>;
 }
 
 /** Where the bundle's files are served; index.html refers to them by this path. */
@@ -39,6 +42,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',
 };
+
+/** The page's icon in the bundle (src/server/graphiql-app/favicon.svg, copied by src/build.mjs). */
+const FAVICON = 'favicon.svg';
 
 /** Text worth gzipping; fonts and images are compressed already. */
 const COMPRESSIBLE = new Set(['.js', '.css', '.html', '.json', '.map', '.svg']);
@@ -177,6 +183,16 @@ export function registerGraphiql(app: FastifyInstance, options: GraphiqlOptions)
       .header('vary', 'Accept')
       .send(bundle.page);
   });
+
+  // The example tabs' values, from the data (the page builds its tabs from them).
+  app.get(`${GRAPHIQL_ASSET_PATH}/examples.json`, async (_request, reply) => {
+    const values = options.exampleValues ? await options.exampleValues() : null;
+    return securityHeaders(reply).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(values ?? {}));
+  });
+
+  // Browsers ask for /favicon.ico on every page: the bundle's icon (no 404 in the console).
+  const icon = bundle.assets.get(FAVICON);
+  if (icon) app.get('/favicon.ico', async (request, reply) => sendAsset(request, reply, icon));
 
   // /graphiql (and /graphiql/) lead to the page. One route only: a server with
   // ignoreTrailingSlash would refuse a second one for /graphiql/.

@@ -11,7 +11,7 @@ export interface ReadinessCheck {
 const CHECK_TIMEOUT_MS = 2000;
 
 /** /healthz: the process is alive. /readyz: every store answers (each checked with a timeout). */
-export function registerHealth(app: FastifyInstance, checks: ReadinessCheck[], isDraining: () => boolean): void {
+export function registerHealth(app: FastifyInstance, checks: ReadinessCheck[], isDraining: () => boolean, admission?: () => unknown): void {
   app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -32,7 +32,7 @@ export function registerHealth(app: FastifyInstance, checks: ReadinessCheck[], i
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ status, checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])) });
+      .send({ status, checks: Object.fromEntries(results.map(({ name, ...r }) => [name, r])), ...(admission ? { admission: admission() } : {}) });
   });
 }
 

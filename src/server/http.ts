@@ -11,15 +11,18 @@ import { isAppError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import { metricsRegistry } from '../observability/metrics';
 import { runInQueryScope, type QueryScope } from '../observability/query-accounting';
+import { currentRequestSpan, markSpanFailed, runInRequestSpan, tracingEnabled } from '../observability/tracing';
 import { RequestBudget } from '../observability/request-budget';
 import type { Services } from '../services/services';
+import { exampleValuesSource } from './example-values';
 import { registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
+import { knownOperationNames, recordOperation } from './plugins/request-log.plugin';
 import { RequestAbort } from './request-abort';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    lakegate?: { scope: QueryScope; abort: RequestAbort };
+    lakegate?: { scope: QueryScope; abort: RequestAbort; startedAt: number };
   }
 }
 
@@ -29,6 +32,8 @@ export interface HttpServerOptions {
   services: Services;
   authenticator: ApiKeyAuthenticator;
   readiness: ReadinessCheck[];
+  /** Admission control's state per engine, shown by /readyz (shedding is not unreadiness). */
+  admissionState?: () => unknown;
   graphiqlAssetsDir: string;
   isDraining: () => boolean;
 }
@@ -68,7 +73,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return reply.code(status).send({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
-  registerHealth(app, options.readiness, options.isDraining);
+  registerHealth(app, options.readiness, options.isDraining, options.admissionState);
   const metricsToken = options.config.server.metricsToken;
   app.get('/metrics', async (req, reply) => {
     // LAKEGATE_METRICS_TOKEN set: scrapers present it as a bearer token.
@@ -77,7 +82,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
     return reply.header('content-type', metricsRegistry.contentType).header('cache-control', 'no-store').send(await metricsRegistry.metrics());
   });
-  registerGraphiql(app, { endpoint: '/graphql', assetsDir: options.graphiqlAssetsDir, enabled: options.config.server.graphiql });
+  registerGraphiql(app, {
+    endpoint: '/graphql',
+    assetsDir: options.graphiqlAssetsDir,
+    enabled: options.config.server.graphiql,
+    // The example tabs' dates and ids come from the data (ids only outside production).
+    exampleValues: exampleValuesSource(options.services, { production: options.config.server.production, logger: options.logger }),
+  });
   return app;
 }
 
@@ -86,10 +97,20 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
  * ordered by src/main.ts (stop accepting, drain, stop Apollo, close stores).
  */
 export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestContext>, options: HttpServerOptions): void {
+  const known = knownOperationNames(options.config.server.metricsOperations);
   const apolloHandler = fastifyApolloHandler<RequestContext>(apollo, {
     context: async (request) => {
       const state = request.lakegate!;
-      const principal = authenticate(options.authenticator, request);
+      let principal: Principal;
+      try {
+        principal = authenticate(options.authenticator, request);
+      } catch (error) {
+        // Refused before Apollo has a context: no plugin of the request runs, so it is logged and counted here.
+        logRefused(request, error, known);
+        throw error;
+      }
+      // Admission control queues per caller (src/admission).
+      state.scope.principal = principal.id;
       return new HttpRequestContext(request.id, principal, request.log as unknown as Logger, state.scope, () => createLoaders(options.services, principal), state.abort);
     },
   });
@@ -110,10 +131,13 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
       },
       cancel: (reason) => abort.cancel(reason),
       budget: new RequestBudget(limits),
+      deadline: Date.now() + timeoutMs,
     };
-    request.lakegate = { scope, abort };
+    request.lakegate = { scope, abort, startedAt: performance.now() };
     try {
-      return await runInQueryScope(scope, () => handler.call(this, request, reply));
+      const serve = () => runInQueryScope(scope, () => handler.call(this, request, reply));
+      // With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT): one span per request, under the caller's traceparent.
+      return await (tracingEnabled() ? runInRequestSpan(request.headers, { 'http.request.method': request.method, 'url.path': '/graphql', 'lakegate.request_id': request.id }, serve) : serve());
     } finally {
       abort.dispose();
     }
@@ -154,6 +178,38 @@ function sameSecret(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The log line and metrics of a request refused while its context was made (an unknown API key). */
+function logRefused(request: FastifyRequest, error: unknown, known: ReadonlySet<string>): void {
+  const extensions = error instanceof GraphQLError ? error.extensions : {};
+  const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
+  const http = extensions.http as { status?: number } | undefined;
+  const name = requestedOperationName(request);
+  const span = currentRequestSpan();
+  if (span) {
+    span.setAttributes({ 'http.response.status_code': http?.status ?? 500, 'lakegate.error_codes': [code] });
+    markSpanFailed(span, [code]);
+  }
+  recordOperation(request.log as unknown as Logger, known, {
+    name,
+    ms: request.lakegate ? performance.now() - request.lakegate.startedAt : 0,
+    status: http?.status ?? 500,
+    codes: [code],
+    backendQueries: 0,
+    bytesScanned: 0,
+    cacheHits: 0,
+  });
+}
+
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+const FIRST_OPERATION = /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})/;
+
+/** The operation a request names (operationName, else its document's first named operation), without parsing it. */
+function requestedOperationName(request: FastifyRequest): string | null {
+  const params = (request.method === 'GET' ? request.query : request.body) as { operationName?: unknown; query?: unknown } | undefined;
+  if (typeof params?.operationName === 'string') return OPERATION_NAME.test(params.operationName) ? params.operationName : 'other';
+  return typeof params?.query === 'string' ? (FIRST_OPERATION.exec(params.query.slice(0, 2000))?.[1] ?? null) : null;
 }
 
 function authenticate(authenticator: ApiKeyAuthenticator, request: FastifyRequest): Principal {

@@ -27,7 +27,49 @@ export function buildLakegateSchema(services: Services | undefined): GraphQLSche
     emitSchemaFile: false,
   });
   useDefaultResolvers(schema);
+  useDeclaredArgumentOrder(schema);
   return schema;
+}
+
+/**
+ * Arguments in the order the resolver declares them: `costReport(from, to)`.
+ * Parameter decorators run last to first, and type-graphql lists a field's
+ * arguments in that order, so introspection (GraphiQL's docs explorer, generated
+ * clients) showed `costReport(to, from)`. schema.graphql is sorted and unaffected.
+ */
+function useDeclaredArgumentOrder(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  const declared = (target: Function, methodName: string): string[] =>
+    storage.params
+      .filter((p) => p.target === target && p.methodName === methodName)
+      .sort((a, b) => a.index - b.index)
+      .flatMap((p) => {
+        if (p.kind === 'arg') return [p.name];
+        if (p.kind !== 'args') return [];
+        const argsType = p.getType() as Function;
+        return storage.argumentTypes.filter((t) => t.target === argsType || argsType.prototype instanceof t.target).flatMap((t) => (t.fields ?? []).map((f) => f.schemaName));
+      });
+  const reorder = (typeName: string | undefined, fieldName: string, order: string[]) => {
+    const type = typeName ? schema.getType(typeName) : undefined;
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (!field || field.args.length < 2) return;
+    const rank = (name: string) => {
+      const at = order.indexOf(name);
+      return at === -1 ? order.length : at;
+    };
+    field.args = [...field.args].sort((a, b) => rank(a.name) - rank(b.name));
+  };
+  for (const [root, list] of [
+    [schema.getQueryType()?.name, storage.queries],
+    [schema.getMutationType()?.name, storage.mutations],
+    [schema.getSubscriptionType()?.name, storage.subscriptions],
+  ] as const) {
+    for (const r of list) reorder(root, r.schemaName, declared(r.target, r.methodName));
+  }
+  for (const r of storage.fieldResolvers) {
+    const objectType = storage.objectTypes.find((t) => t.target === r.getObjectType?.());
+    reorder(objectType?.name, r.schemaName, declared(r.target, r.methodName));
+  }
 }
 
 /**

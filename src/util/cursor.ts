@@ -104,6 +104,42 @@ export function isIsoMillis(value: unknown): value is string {
   return Number.isFinite(ms) && new Date(ms).toISOString() === value;
 }
 
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3}|\d{6}|\d{9})Z$/;
+
+/**
+ * An instant at the engine's precision, in the one form lakegate writes it: ISO 8601
+ * UTC with milliseconds, or microseconds / nanoseconds when the value has digits
+ * below the millisecond ("2026-01-31T10:00:00.123Z", "2026-01-31T10:00:00.123456Z").
+ * Any other spelling of the same instant (".123000Z") is refused: a position has one
+ * form only.
+ */
+export function isIsoInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = ISO_INSTANT.exec(value);
+  if (!match || !isIsoMillis(`${match[1]}.${match[2]!.slice(0, 3)}Z`)) return false;
+  return canonicalFraction(match[2]!) === match[2];
+}
+
+/**
+ * A timestamp as SQL engines print it cast to text (DuckDB and Trino:
+ * 'YYYY-MM-DD HH:MM:SS[.fraction]', optionally with a UTC zone) -> the canonical
+ * ISO instant of isIsoInstant, every digit kept; undefined when it is not that.
+ */
+export function instantFromSqlText(text: string): string | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(?:\s*(?:Z|UTC|\+00(?::?00)?))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const iso = `${match[1]}T${match[2]}.${canonicalFraction(match[3] ?? '')}Z`;
+  return isIsoInstant(iso) ? iso : undefined;
+}
+
+/** Fraction digits padded to 3, 6 or 9 (the shortest that keeps every non-zero digit). */
+function canonicalFraction(digits: string): string {
+  const padded = digits.padEnd(9, '0');
+  if (padded.slice(3) === '000000') return padded.slice(0, 3);
+  if (padded.slice(6) === '000') return padded.slice(0, 6);
+  return padded;
+}
+
 /** The id pattern of the API (src/services/validation.ts identifier): 1-128 of letters, digits, _ . : - */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 

@@ -1,4 +1,9 @@
-import { createAthenaAdapters } from '../adapters/athena';
+import { createAthenaAdapters, type AthenaAdapters } from '../adapters/athena';
+import { warmUpLakeInBackground } from './lake-warm-up';
+import { createAwsLoadStores } from '../adapters/aws-loads';
+import { createS3Client, S3Objects } from '../adapters/s3';
+import { Admission, installAdmission } from '../admission/admission';
+import { RedisSharedPermits } from '../adapters/redis/shared-permits';
 import { AthenaLakeErasure } from '../adapters/athena/athena-lake-erasure';
 import { DuckDbLakeErasure } from '../adapters/duckdb/lake-erasure';
 import { DirectoryLandingErasure } from '../adapters/duckdb/landing-erasure';
@@ -13,7 +18,7 @@ import { DuckDbWarehouseLoad } from '../adapters/duckdb/warehouse-load';
 import type { LoadLedger } from '../ports/load-ledger';
 import type { LoadStores } from '../ports/loads';
 import { loadPause } from '../loads/test-hooks';
-import { redshiftWarehouseReclaim } from '../adapters/redshift-data/redshift-warehouse-erasure';
+import { redshiftWarehouseErasure } from '../adapters/redshift-data/redshift-warehouse-erasure';
 import { DuckDbDatabase, DuckDbEngine, DuckDbLake, DuckDbWarehouse, EmbeddedCatalog, EmbeddedJobRuns, migrateDuckDb } from '../adapters/duckdb';
 import {
   createDynamoClients,
@@ -27,12 +32,14 @@ import {
 import { createGlueAdapters, type GlueAdapters } from '../adapters/glue';
 import { MemoryCache } from '../adapters/memory/memory-cache';
 import { createRedisCache } from '../adapters/redis/redis-cache';
-import { createRedshiftAdapters } from '../adapters/redshift-data';
+import { createRedshiftAdapters, type RedshiftAdapters } from '../adapters/redshift-data';
 import { PassThroughReader, type CachedReader } from '../cache/cached-reader';
 import { createCachedReader } from '../cache/create-cached-reader';
 import { CacheBreaker } from '../cache/breaker';
 import { ErasureGuard } from '../cache/erasure-guard';
 import { ResponseCache } from '../cache/response-cache';
+import { DatasetChanges } from '../cache/dataset-changes';
+import { LedgerDaySizes } from '../loads/ledger-day-sizes';
 import type { Config } from '../config/config';
 import type { Logger } from '../observability/logger';
 import type { Cache } from '../ports/cache';
@@ -81,6 +88,8 @@ export interface Backends {
   };
   /** The load workflow's stores and ledger (src/loads); undefined when the lake and the warehouse are not both embedded or both AWS. */
   loads: { stores: LoadStores; ledger: LoadLedger } | undefined;
+  /** Per-engine admission control (state for /readyz). */
+  admission: Admission;
   /** Closes in dependency order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -113,6 +122,19 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     }
   };
 
+  // Admission control: per engine of this process, installed for every adapter (src/admission);
+  // Athena's and Redshift's limits optionally shared by every process through Redis.
+  const shared: Partial<Record<'athena' | 'redshift', RedisSharedPermits>> = {};
+  if (config.admission.shared && config.cache.redis) {
+    for (const engine of ['athena', 'redshift'] as const) {
+      const permits = RedisSharedPermits.connect(config.cache.redis, { keyPrefix: config.cache.keyPrefix, engine, limit: config.admission.sharedLimits[engine], leaseMs: config.admission.sharedLeaseMs });
+      shared[engine] = permits;
+      closers.push(() => permits.close());
+    }
+  }
+  const admission = new Admission(config.admission, shared);
+  installAdmission(admission);
+
   try {
     // DynamoDB: decisions and the query ledger (dynalite in the embedded mode).
     let embeddedDynamo: EmbeddedDynamo | undefined;
@@ -144,11 +166,12 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       database = DuckDbDatabase.forDataDir(dataDir, { threads: config.embedded.duckdbThreads, memoryLimit: config.embedded.duckdbMemoryLimit });
       closers.push(() => database!.close());
       await migrateDuckDb(database);
-      duckdb = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs });
-      duckLake = new DuckDbLake(duckdb, { dataDir, buckets: config.embedded.lakeBuckets });
+      duckdb = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs, admission: 'duckdb-warehouse' });
+      // The lake's queries count against their own limit (same database, other engine for admission).
+      const lakeEngine = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs, admission: 'duckdb-lake' });
+      duckLake = new DuckDbLake(lakeEngine, { dataDir, buckets: config.embedded.lakeBuckets });
       // Read the Parquet footers in the background so the first scan estimates are quick.
-      const warming = duckLake;
-      setImmediate(() => void warming.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'lake warm-up failed')));
+      warmUpLakeInBackground(duckLake, logger, () => closed);
       readiness.push({ name: 'duckdb', check: () => duckdb!.ping() });
     }
 
@@ -160,11 +183,33 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
 
     let lake: Lake;
     let lakeErasure: ErasureStore;
+    let athenaAdapters: AthenaAdapters | undefined;
+    // Loads and erasures change the lake: Athena's result reuse must not answer from results older than that.
+    const dataChanges = new DatasetChanges();
+    const onDataChanged = () => dataChanges.changed();
     if (aws.lake === 'athena') {
-      const athena = createAthenaAdapters(aws.athena, { pricing: enginePricing('athena', config.pricing) });
+      // With loads on, the load ledger's per-day sizes spare the scan estimates a $partitions query per cold day.
+      const loadsOn = aws.warehouse === 'redshift-data' && !!aws.loads.exportLocation && !!aws.loads.copyRoleArn;
+      const athena = (athenaAdapters = createAthenaAdapters(aws.athena, {
+        pricing: enginePricing('athena', config.pricing),
+        lastDataChange: () => dataChanges.lastChange(),
+        ...(loadsOn ? { recordedDaySizes: new LedgerDaySizes(loadLedger, { database: aws.athena.database, table: aws.athena.eventsTable }) } : {}),
+      }));
       closers.push(() => athena.engine.close());
       lake = athena.lake;
-      lakeErasure = new AthenaLakeErasure(athena.engine, { database: aws.athena.database, table: aws.athena.eventsTable, snapshotWaitMs: config.gdpr.icebergSnapshotWaitMs });
+      // S3 confirms that the files that held an erased subject are gone after the last VACUUM.
+      const s3 = createS3Client({ maxAttempts: aws.athena.maxAttempts, requestTimeoutMs: aws.athena.pollTimeoutMs, forcePathStyle: aws.loads.s3ForcePathStyle });
+      closers.push(() => s3.destroy());
+      lakeErasure = new AthenaLakeErasure(athena.engine, {
+        database: aws.athena.database,
+        table: aws.athena.eventsTable,
+        snapshotWaitMs: config.gdpr.icebergSnapshotWaitMs,
+        objects: new S3Objects(s3),
+        onDataChanged,
+        ...(aws.athena.lakeLocation ? { lakeLocation: aws.athena.lakeLocation } : {}),
+        // With loads on, the quarantine table (migrations/athena/005) holds landing rows of subjects too.
+        ...(aws.loads.exportLocation ? { alsoErase: [{ table: `${aws.athena.eventsTable}_quarantine`, rawTextColumn: 'line' }] } : {}),
+      });
       readiness.push({ name: 'athena', check: () => athena.engine.ping() });
     } else {
       lake = duckLake!;
@@ -172,31 +217,42 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     }
 
     let warehouse: Warehouse;
-    let warehouseReclaim: WarehouseErasureOptions['reclaim'];
+    let warehouseErasure: WarehouseErasureOptions;
+    let redshiftAdapters: RedshiftAdapters | undefined;
     if (aws.warehouse === 'redshift-data') {
-      const redshift = createRedshiftAdapters(aws.redshift, { pricing: enginePricing('redshift', config.pricing) });
+      const redshift = (redshiftAdapters = createRedshiftAdapters(aws.redshift, { pricing: enginePricing('redshift', config.pricing) }));
       closers.push(() => redshift.engine.close());
       warehouse = redshift.warehouse;
-      warehouseReclaim = redshiftWarehouseReclaim(redshift.engine, redshift.warehouse);
+      // Ownership checked before the DELETEs; VACUUM confirmed in SYS_VACUUM_HISTORY after them.
+      warehouseErasure = redshiftWarehouseErasure(redshift.engine, redshift.warehouse, { schema: aws.redshift.schema });
       readiness.push({ name: 'redshift', check: () => redshift.engine.ping() });
     } else {
       warehouse = new DuckDbWarehouse(duckdb!);
-      warehouseReclaim = duckDbWarehouseReclaim(database!, { drainTimeoutMs: config.server.requestTimeoutMs });
+      warehouseErasure = { reclaim: duckDbWarehouseReclaim(database!, { drainTimeoutMs: config.server.requestTimeoutMs }) };
     }
 
     let loadStores: LoadStores | undefined;
     if (aws.lake === 'duckdb' && aws.warehouse === 'duckdb') {
       const landing = new DirectoryLandingZone(dataDir, { minAgeMs: config.loads.minFileAgeMs });
       const pause = loadPause(config.loads, logger);
+      // The load's statements share DuckDB's threads with queries: they wait for a quiet moment (bounded).
+      const giveWay = config.loads.giveWayMs > 0 ? (signal?: AbortSignal) => admission.giveWay(['duckdb-lake', 'duckdb-warehouse'], { quietMs: 20, maxWaitMs: config.loads.giveWayMs, signal }) : undefined;
       loadStores = {
         landing,
         lake: new DuckDbLakeLoad(duckLake!, database!, dataDir, {
           drainTimeoutMs: config.server.requestTimeoutMs,
           beforeSwap: pause ? (info) => pause('lake-swap', info.day) : undefined,
+          giveWay,
         }),
-        warehouse: new DuckDbWarehouseLoad(duckLake!, database!),
+        warehouse: new DuckDbWarehouseLoad(duckLake!, database!, giveWay),
         quarantineLocation: quarantineDir(dataDir),
       };
+    } else if (athenaAdapters && redshiftAdapters && aws.loads.exportLocation && aws.loads.copyRoleArn) {
+      const stores = createAwsLoadStores(aws, { athena: athenaAdapters.engine, redshift: redshiftAdapters.engine }, { onDataChanged });
+      closers.push(() => stores.close());
+      loadStores = stores;
+    } else if (athenaAdapters && redshiftAdapters) {
+      logger.info('loads: off (LAKEGATE_LOADS_SCHEDULER=false without LAKEGATE_ATHENA_EXPORT_LOCATION and LAKEGATE_REDSHIFT_COPY_ROLE_ARN)');
     } else {
       logger.info({ lake: aws.lake, warehouse: aws.warehouse }, 'loads: no load workflow for this combination of stores (it needs the embedded lake and warehouse, or Athena and Redshift)');
     }
@@ -216,6 +272,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
     } else if (c.backend === 'memory') {
       cache = new MemoryCache({ maxEntries: c.memoryMaxEntries, maxBytes: c.memoryMaxBytes });
     }
+    dataChanges.attach(cache);
     // One breaker for data reads and whole responses: a failure of either skips the cache for both.
     const breaker = new CacheBreaker(c.breakerMs);
     const erasureGuard = new ErasureGuard({ datasets: ERASED_DATASETS });
@@ -261,10 +318,11 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
         // ERASURE_STORE_ORDER: the cache last, once nothing can refill it with the subject.
         stores: [
           new DecisionErasure(decisions, { reclaim: dynamoCompact }),
-          // AWS: landing objects cannot be erased row by row; loads drop erased subjects and the lifecycle rule expires the objects (docs/AWS.md).
+          // AWS: landing objects cannot be erased row by row (loads drop erased subjects and the lifecycle rule
+          // expires the objects, docs/AWS.md); the quarantine table is erased with the lake (one snapshot wait).
           ...(loadStores && aws.lake === 'duckdb' ? [new DirectoryLandingErasure(database!, dataDir)] : []),
           lakeErasure,
-          new WarehouseErasure(warehouse, { reclaim: warehouseReclaim }),
+          new WarehouseErasure(warehouse, warehouseErasure),
           new CacheErasure(cacheReader),
         ],
         subjectHashKey,
@@ -272,6 +330,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
         exclusiveLedger: embeddedDynamo !== undefined,
       },
       loads: loadStores ? { stores: loadStores, ledger: loadLedger } : undefined,
+      admission,
       close,
     };
   } catch (error) {

@@ -54,7 +54,9 @@ test('Athena adapters from LAKEGATE_ATHENA_* settings and the standard endpoint 
     const result = await engine.query({ label: 'test.wiring', sql: sql`SELECT COUNT(*) AS n FROM ${scan.relation} WHERE day BETWEEN ${p.date('2026-05-01')} AND ${p.date('2026-05-03')}` });
     expect(result.rows).toEqual([{ n: 90 }]);
     expect(result.stats.costUsd).toBe(0.25);
-    expect(scan.estimatedBytes).toBe(result.stats.bytesScanned);
+    // The estimate of every column bounds what a COUNT(*) really reads (one column's chunks).
+    expect(result.stats.bytesScanned).toBeGreaterThan(0);
+    expect(result.stats.bytesScanned).toBeLessThanOrEqual(scan.estimatedBytes);
     const start = athena.server.callsOf('StartQueryExecution').at(-1)!.input;
     expect(start).toMatchObject({ WorkGroup: 'primary', QueryExecutionContext: { Catalog: 'AwsDataCatalog', Database: 'lake' }, ResultConfiguration: { OutputLocation: 's3://results/athena/' } });
   } finally {

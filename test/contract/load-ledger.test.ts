@@ -111,4 +111,20 @@ describe.each([
     expect(await ledger.get('2026-02-27')).toMatchObject({ state: 'PENDING', lease: null });
     expect((await ledger.all()).map((r) => r.day)).toEqual(['2026-02-27', '2026-03-01', '2026-03-02', '2026-03-03']);
   });
+
+  test("a completion records the day's size when the lake told it (scan estimates read it back); one that cannot tell drops the old one", async () => {
+    const day = '2026-03-05';
+    const started = new Date().toISOString();
+    expect(await ledger.acquire(day, 'A', Date.now(), 10_000)).not.toBeNull();
+    expect(await ledger.complete(day, 'A', outcome({ lakeDay: { bytes: 123_456, files: 3, partitions: 2 } }), started, [])).toBe(true);
+    expect(await ledger.get(day)).toMatchObject({ state: 'LOADED', lakeRows: 7, lakeBytes: 123_456, lakeFiles: 3, lakePartitions: 2 });
+    // getMany: the days asked that exist, in order, in batches of 100 keys.
+    const asked = ['2026-03-05', '2026-03-01', '1999-01-01', ...Array.from({ length: 150 }, (_, i) => `2030-${String(Math.floor(i / 25) + 1).padStart(2, '0')}-${String((i % 25) + 1).padStart(2, '0')}`)];
+    expect((await ledger.getMany(asked)).map((r) => r.day)).toEqual(['2026-03-01', '2026-03-05']);
+    expect(await ledger.acquire(day, 'A', Date.now(), 10_000)).not.toBeNull();
+    expect(await ledger.complete(day, 'A', outcome(), started, [])).toBe(true);
+    const after = await ledger.get(day);
+    expect(after?.lakeBytes).toBeUndefined();
+    expect(after?.lakeFiles).toBeUndefined();
+  });
 });

@@ -127,10 +127,13 @@ function editorValue(selector: string): string {
 
 /** The variables of example tab `index`, as computed a minute ago and now (a run may straddle midnight UTC). */
 function expectedVariables(index: number): Array<Record<string, unknown>> {
-  return [buildExampleTabs(new Date(Date.now() - 60_000)), buildExampleTabs()].map((tabs) => tabs[index]!.variables);
+  return [buildExampleTabs(undefined, new Date(Date.now() - 60_000)), buildExampleTabs()].map((tabs) => tabs[index]!.variables);
 }
 
 const VARIABLES_EDITOR = '.graphiql-editor-tool .graphiql-editor:first-child';
+
+/** GraphiQL titles a tab with its first operation; the write tabs' operations say so. */
+const TAB_TITLES = ['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'Freshness', 'DeletionRequests', 'WriteRecordDecision', 'WriteRequestDeletion', 'WriteLoadDays'];
 
 describe('GraphiQL in headless Chromium', () => {
   let assetsDir: string;
@@ -171,12 +174,12 @@ describe('GraphiQL in headless Chromium', () => {
 
   it('renders GraphiQL with the query editor and one tab per example', async () => {
     await page.waitFor(
-      `document.querySelectorAll('.graphiql-tab').length >= 6 && !!document.querySelector('.graphiql-query-editor .CodeMirror')`,
+      `document.querySelectorAll('.graphiql-tab').length >= 9 && !!document.querySelector('.graphiql-query-editor .CodeMirror')`,
       'the GraphiQL editor and its tabs',
     );
     expect(await page.evaluate('document.title')).toBe('lakegate');
     const tabs = await page.evaluate<string[]>(`[...document.querySelectorAll('.graphiql-tab .graphiql-tab-button')].map((tab) => tab.textContent.trim())`);
-    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'Freshness', 'RecordDecision']);
+    expect(tabs).toEqual(TAB_TITLES);
     expect(await page.evaluate(`document.querySelector('.graphiql-logo')?.textContent`)).toBe('lakegate');
     const query = await page.evaluate<string>(editorValue('.graphiql-query-editor'));
     expect(query).toBe(buildExampleTabs()[0]!.query);
@@ -234,7 +237,7 @@ describe('GraphiQL in headless Chromium', () => {
     }
   });
 
-  it('keeps the seven tabs across a reload (saved under its own storage prefix)', async () => {
+  it('keeps the nine tabs across a reload (saved under its own storage prefix)', async () => {
     // GraphiQL saves the tabs, the query and the variables 500 ms after their last
     // change, each on its own; a reload before all three are saved opens an extra tab.
     await page.waitFor(
@@ -249,7 +252,7 @@ describe('GraphiQL in headless Chromium', () => {
     await page.navigate(`${server.origin}/graphql`);
     await page.waitFor(`!!document.querySelector('.graphiql-query-editor .CodeMirror')`, 'GraphiQL after the reload');
     const tabs = await page.evaluate<string[]>(`[...document.querySelectorAll('.graphiql-tab .graphiql-tab-button')].map((tab) => tab.textContent.trim())`);
-    expect(tabs).toEqual(['Events', 'CustomerDecisions', 'CatalogDatabases', 'GlueJobRuns', 'DeletionRequests', 'Freshness', 'RecordDecision']);
+    expect(tabs).toEqual(TAB_TITLES);
     const keys = await page.evaluate<string[]>('Object.keys(localStorage)');
     expect(keys.filter((key) => !key.startsWith('lakegate:'))).toEqual([]);
     // Headers (API keys) are not kept unless the user asks for it.
@@ -275,6 +278,9 @@ describe('GraphiQL in headless Chromium', () => {
         expect.stringMatching(/^GET \/graphiql\/graphiql-[A-Z2-7]{8}\.css$/),
         expect.stringMatching(/^GET \/graphiql\/roboto-\d+-[A-Z2-7]{8}\.woff2$/),
         'POST /graphql',
+        // The example values (none from this test server: the page's defaults) and the page's icon.
+        'GET /graphiql/examples.json',
+        'GET /graphiql/favicon.svg',
       ]),
     );
     expect(await page.evaluate('window.__cspViolations')).toEqual([]);

@@ -99,15 +99,21 @@ export interface LakeFile {
   bytes: number;
 }
 
-/** Parquet files of a Hive-style table directory, by day partition. */
-export function listLakeFiles(dir: string): LakeFile[] {
+/** How a table's files are stored: Parquet, or text (one line a row, fields split on \001, gzip by extension). */
+export type LakeFormat = 'parquet' | 'text';
+
+/** Iceberg position-delete files (athena-iceberg-table.ts) live beside the data files and are not data. */
+const isDataFile = (name: string, format: LakeFormat) => (format === 'parquet' ? name.endsWith('.parquet') && !name.startsWith('delete-') : !name.startsWith('.') && !name.startsWith('_'));
+
+/** Data files of a Hive-style table directory, by day partition. */
+export function listLakeFiles(dir: string, format: LakeFormat = 'parquet'): LakeFile[] {
   if (!existsSync(dir)) return [];
   const files: LakeFile[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const match = /^day=(\d{4}-\d{2}-\d{2})$/.exec(entry.name);
     if (!entry.isDirectory() || !match) continue;
     for (const file of readdirSync(path.join(dir, entry.name))) {
-      if (!file.endsWith('.parquet')) continue;
+      if (!isDataFile(file, format)) continue;
       const full = path.join(dir, entry.name, file);
       const bucket = /bucket-(\d+)/.exec(file)?.[1];
       files.push({ day: match[1]!, bucket: bucket === undefined ? undefined : Number(bucket), path: full, bytes: statSync(full).size });
@@ -139,23 +145,40 @@ export const EVENT_TABLE_COLUMNS: LakeColumn[] = [
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
+export interface LakeRelationOptions {
+  format?: LakeFormat;
+  /**
+   * The table's s3:// LOCATION: adds Athena's hidden column "$path" (the s3:// URI
+   * of the row's file) for Hive tables. Unset for Iceberg tables.
+   */
+  location?: string;
+}
+
 /**
- * (Re)creates `schema.table` over the Parquet files of `dir`: a view reading them
- * with Hive partitioning (day as DATE) when there are files, else an empty table
- * of the declared columns (read_parquet fails on an empty glob).
+ * (Re)creates `schema.table` over the files of `dir`: a view reading them with Hive
+ * partitioning (day as DATE) when there are files, else an empty table of the
+ * declared columns (read_parquet fails on an empty glob).
  */
-export async function defineLakeRelation(connection: DuckDBConnection, schema: string, table: string, dir: string, columns: LakeColumn[]): Promise<void> {
+export async function defineLakeRelation(connection: DuckDBConnection, schema: string, table: string, dir: string, columns: LakeColumn[], options: LakeRelationOptions = {}): Promise<void> {
+  const format = options.format ?? 'parquet';
   const target = `${quote(schema)}.${quote(table)}`;
+  const hiddenPath = options.location === undefined ? '' : `, ${literal(options.location)} || substr(filename, ${dir.length + 2}) AS "$path"`;
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`);
-  await connection.run(`DROP VIEW IF EXISTS ${target}`);
-  await connection.run(`DROP TABLE IF EXISTS ${target}`);
-  if (listLakeFiles(dir).length === 0) {
-    await connection.run(`CREATE TABLE ${target} (${columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ')})`);
+  // DROP VIEW IF EXISTS fails on a table of that name (and the reverse): drop what is there.
+  const existing = await connection.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE table_schema = ${literal(schema)} AND table_name = ${literal(table)}`);
+  const kind = existing.getRows()[0]?.[0];
+  if (kind !== undefined) await connection.run(`DROP ${kind === 'VIEW' ? 'VIEW' : 'TABLE'} ${target}`);
+  if (listLakeFiles(dir, format).length === 0) {
+    const pathColumn = options.location === undefined ? '' : ', "$path" VARCHAR';
+    await connection.run(`CREATE TABLE ${target} (${columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ')}${pathColumn})`);
     return;
   }
-  const glob = path.join(dir, 'day=*', '*.parquet');
   const select = columns.map((c) => `CAST(${quote(c.name)} AS ${c.type}) AS ${quote(c.name)}`).join(', ');
-  await connection.run(
-    `CREATE VIEW ${target} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {'day': DATE}, union_by_name = true)`,
-  );
+  const hive = `hive_partitioning = true, hive_types = {'day': DATE}`;
+  const source =
+    format === 'parquet'
+      ? `read_parquet(${literal(path.join(dir, 'day=*', '*.parquet'))}, ${hive}, union_by_name = true)`
+      : `read_csv(${literal(path.join(dir, 'day=*', '*'))}, columns = {${columns.filter((c) => c.name !== 'day').map((c) => `${literal(c.name)}: 'VARCHAR'`).join(', ')}}, delim = chr(1),
+          quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, null_padding = true, max_line_size = 8388608, ${hive})`;
+  await connection.run(`CREATE VIEW ${target} AS SELECT ${select}${hiddenPath} FROM ${source}`);
 }

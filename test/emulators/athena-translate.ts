@@ -8,13 +8,17 @@ import { mapCode, segmentSql, type LakeColumn } from './athena-redshift-duckdb';
  *   the query, so the emulator proves that the adapter never sends SQL as a value.
  * - Trino functions DuckDB lacks or spells differently become DuckDB macros
  *   (TRINO_MACROS): day_of_week, date_add('unit', n, date), json_parse,
- *   json_extract_scalar, approx_distinct; `CAST(... AS ROW(...))` becomes STRUCT.
+ *   json_extract_scalar, approx_distinct; `CAST(... AS ROW(...))` becomes STRUCT;
+ *   `/` on integers divides as integers, as in Trino.
  * - Hive / Iceberg DDL (CREATE DATABASE, CREATE [EXTERNAL] TABLE ... LOCATION)
  *   is parsed into a command; the emulator maps s3://bucket/key to <dataDir>/key.
  *
  * Known gaps (not used by lakegate): Trino-only syntax such as lambdas,
- * UNNEST ... WITH ORDINALITY, TRY(), date_add on timestamps (treated as dates),
- * format_datetime, INSERT/DELETE/OPTIMIZE/VACUUM on Iceberg tables.
+ * UNNEST ... WITH ORDINALITY, date_add on timestamps (treated as dates),
+ * format_datetime. Writes (DELETE, MERGE, INSERT, UNLOAD) are run by the emulator
+ * itself (athena-emulator.ts, athena-iceberg-writes.ts); OPTIMIZE and VACUUM maintain
+ * the Iceberg tables' snapshots (athena-iceberg-table.ts). ALTER TABLE ... SET
+ * TBLPROPERTIES changes a table's properties (OPTIMIZE thresholds, snapshot ages).
  */
 export class TranslationError extends Error {
   constructor(
@@ -26,6 +30,8 @@ export class TranslationError extends Error {
 }
 
 export const TRINO_MACROS = [
+  // Trino divides integers as integers (7 / 2 = 3, -7 / 2 = -3); DuckDB's `/` would answer 3.5.
+  `SET GLOBAL integer_division = true`,
   `CREATE OR REPLACE MACRO day_of_week(d) AS isodow(d)`,
   `CREATE OR REPLACE MACRO dow(d) AS isodow(d)`,
   `CREATE OR REPLACE MACRO trino_date_add_day(n, d) AS CAST(d AS DATE) + CAST(n AS INTEGER)`,
@@ -141,9 +147,12 @@ export type DdlCommand =
       columns: LakeColumn[];
       location: string;
       iceberg: boolean;
+      /** STORED AS TEXTFILE: one row a line (the JSON Lines landing table); anything else is read as Parquet. */
+      storedAs: 'parquet' | 'text';
       properties: Record<string, string>;
     }
-  | { kind: 'drop-table'; schema: string | undefined; name: string; ifExists: boolean };
+  | { kind: 'drop-table'; schema: string | undefined; name: string; ifExists: boolean }
+  | { kind: 'alter-table-properties'; schema: string | undefined; name: string; properties: Record<string, string> };
 
 const HIVE_TYPES: Record<string, string> = {
   string: 'VARCHAR',
@@ -214,6 +223,12 @@ export function parseAthenaDdl(statement: string): DdlCommand | undefined {
   if (m) return { kind: 'drop-database', name: unquote(m[2]!), ifExists: !!m[1] };
   m = /^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?(?:([`"\w]+)\.)?([`"\w$]+)/i.exec(text);
   if (m) return { kind: 'drop-table', schema: m[2] ? unquote(m[2]) : undefined, name: unquote(m[3]!), ifExists: !!m[1] };
+  m = /^ALTER\s+TABLE\s+(?:([`"\w]+)\.)?([`"\w]+)\s+SET\s+TBLPROPERTIES\s*\(([\s\S]*)\)$/i.exec(text);
+  if (m) {
+    const properties: Record<string, string> = {};
+    for (const p of m[3]!.matchAll(/'([^']+)'\s*=\s*'([^']*)'/g)) properties[p[1]!.toLowerCase()] = p[2]!;
+    return { kind: 'alter-table-properties', schema: m[1] ? unquote(m[1]) : undefined, name: unquote(m[2]!), properties };
+  }
   m = /^CREATE\s+(EXTERNAL\s+)?TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(?:([`"\w]+)\.)?([`"\w]+)\s*\(/i.exec(text);
   if (!m) return undefined;
   const { inner, end } = parenthesized(text, m[0].length - 1);
@@ -245,6 +260,7 @@ export function parseAthenaDdl(statement: string): DdlCommand | undefined {
     columns,
     location,
     iceberg: (properties.table_type ?? '').toUpperCase() === 'ICEBERG',
+    storedAs: /STORED\s+AS\s+TEXTFILE/i.test(rest) ? 'text' : 'parquet',
     properties,
   };
 }

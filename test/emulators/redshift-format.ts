@@ -175,7 +175,9 @@ export const REDSHIFT_MACROS = [
  * ENCODE, BACKUP) are dropped, and so are PRIMARY KEYs (not enforced by Redshift); SUPER becomes JSON, VARCHAR(MAX) VARCHAR;
  * DATEADD(unit, n, d) and DATE_PART(unit, d) take their unit as a keyword;
  * VACUUM's Redshift options (DELETE ONLY, FULL, ... TO n PERCENT, BOOST) are dropped:
- * DuckDB's VACUUM <table> stands in for them.
+ * DuckDB's VACUUM <table> stands in for them. The catalog views lakegate reads
+ * (pg_tables, pg_user, SYS_VACUUM_HISTORY) and current_user map to the emulator's
+ * user model (redshift-data-emulator.ts).
  * Gaps: COPY / UNLOAD, IDENTITY columns, LISTAGG, window frames DuckDB lacks.
  */
 export function redshiftToDuckDb(sqlText: string): { sql: string; names: string[] } {
@@ -201,7 +203,9 @@ export function redshiftToDuckDb(sqlText: string): { sql: string; names: string[
       .replace(/\bDATE_PART\s*\(\s*(\w+)\s*,/gi, (_m, unit: string) => `date_part('${unit.toLowerCase()}',`)
       .replace(/\bVACUUM\s+(?:FULL|DELETE\s+ONLY|SORT\s+ONLY|REINDEX|RECLUSTER)\b/gi, 'VACUUM')
       .replace(/\s+TO\s+\d+\s+PERCENT\b/gi, '')
-      .replace(/\s+BOOST\b/gi, ''),
+      .replace(/\s+BOOST\b/gi, '')
+      .replace(/\b(pg_tables|pg_user|sys_vacuum_history)\b/gi, (_m, view: string) => `memory.rs_users.${view.toLowerCase()}`)
+      .replace(/\bcurrent_user\b/gi, '(SELECT user_name FROM memory.rs_users.session)'),
   );
   return { sql: translated, names };
 }

@@ -3,11 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/adapters/dynamodb';
 import type { JobRunWindow } from '../../src/ports/job-runs';
+import { migrateAthena } from '../../src/adapters/athena/athena-migrations';
 import { startAthenaEmulator, type AthenaEmulator, type AthenaEmulatorOptions } from '../emulators/athena-emulator';
+import { athenaEngineFor } from '../emulators/athena-test-engine';
 import { glueContentFromPorts } from '../emulators/glue-content';
 import { startGlueEmulator, type GlueEmulator } from '../emulators/glue-emulator';
 import type { GlueEmulatorContent } from '../emulators/glue-model';
 import { startRedshiftDataEmulator, type RedshiftDataEmulator, type RedshiftDataEmulatorOptions } from '../emulators/redshift-data-emulator';
+import { startS3Emulator, type S3Emulator } from '../emulators/s3-emulator';
 import { openEmbeddedSql } from './duckdb-fixture';
 
 /**
@@ -17,7 +20,9 @@ import { openEmbeddedSql } from './duckdb-fixture';
  * - Athena (athena-emulator) over the directory's Parquet lake (events/day=*),
  * - Redshift Data (redshift-data-emulator) over its warehouse.duckdb,
  * - Glue (glue-emulator) filled from the embedded catalog and the seeded job runs,
- * - DynamoDB: dynalite over its dynamodb/ folder (decisions, ledgers).
+ * - DynamoDB: dynalite over its dynamodb/ folder (decisions, ledgers),
+ * - S3 (s3-emulator, ListObjectsV2) over the same copy: s3://<any bucket>/<key> is
+ *   <workDir>/<key> for Athena, Redshift's COPY and S3 alike.
  *
  * Each emulator works on its own copy of `dataDir` (the emulators write: erasure
  * rewrites Parquet files, DDL creates tables), so the source directory is left as
@@ -35,9 +40,9 @@ export interface AwsEndpointsOptions {
   /** Job runs copied into Glue. Default: every run from 2000 to 2100. */
   jobRunsWindow?: JobRunWindow;
   athena?: Partial<Omit<AthenaEmulatorOptions, 'dataDir'>>;
-  redshift?: Partial<Omit<RedshiftDataEmulatorOptions, 'dataDir' | 'duckdbPath'>>;
+  redshift?: Partial<Omit<RedshiftDataEmulatorOptions, 'dataDir' | 'duckdbPath' | 's3Root'>>;
   /** Fixed ports (0 or absent: any free port). */
-  ports?: { athena?: number; redshift?: number; glue?: number; dynamodb?: number };
+  ports?: { athena?: number; redshift?: number; glue?: number; dynamodb?: number; s3?: number };
   region?: string;
 }
 
@@ -48,6 +53,7 @@ export interface AwsEndpoints {
   redshift: RedshiftDataEmulator;
   glue: GlueEmulator;
   dynamo: EmbeddedDynamo;
+  s3: S3Emulator;
   /** Environment for LAKEGATE_MODE=aws against these endpoints (standard AWS variables + LAKEGATE_*). */
   env: Record<string, string>;
   /** Takes an endpoint down (its port stops answering); `start` brings it back on the same port. */
@@ -71,7 +77,7 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'lakegate-aws-endpoints-'));
   const running = new Map<string, { close(): Promise<void> }>();
   const close = async () => {
-    for (const name of ['dynamodb', 'redshift', 'athena', 'glue']) await running.get(name)?.close().catch(() => undefined);
+    for (const name of ['s3', 'dynamodb', 'redshift', 'athena', 'glue']) await running.get(name)?.close().catch(() => undefined);
     running.clear();
     rmSync(workDir, { recursive: true, force: true });
   };
@@ -87,17 +93,21 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
       // A restarted Glue serves what the previous one held (tests may change `content`).
       glue: (port: number) => startGlueEmulator(self?.glue.content ?? content, { port }),
       athena: (port: number) => startAthenaEmulator({ ...options.athena, dataDir: workDir, port }),
-      redshift: (port: number) => startRedshiftDataEmulator({ ...options.redshift, duckdbPath: warehouseFile, port }),
+      redshift: (port: number) => startRedshiftDataEmulator({ ...options.redshift, duckdbPath: warehouseFile, s3Root: workDir, port }),
     };
     let self: AwsEndpoints | undefined;
     const glue = await starters.glue(options.ports?.glue ?? 0);
     running.set('glue', glue);
     const athena = await starters.athena(options.ports?.athena ?? 0);
     running.set('athena', athena);
+    // As `lakegate migrate --target aws` leaves an account: the landing, JSON landing and quarantine tables too.
+    await applyAthenaMigrations(athena.endpoint);
     const redshift = await starters.redshift(options.ports?.redshift ?? 0);
     running.set('redshift', redshift);
     const dynamo = await startEmbeddedDynamo({ dataDir: workDir, port: options.ports?.dynamodb ?? 0 });
     running.set('dynamodb', dynamo);
+    const s3 = await startS3Emulator({ dataDir: workDir, port: options.ports?.s3 ?? 0 });
+    running.set('s3', s3);
     const ports = { glue: glue.port, athena: portOf(athena.endpoint), redshift: portOf(redshift.endpoint) };
 
     const endpoints: AwsEndpoints = {
@@ -106,7 +116,8 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
       redshift,
       glue,
       dynamo,
-      env: awsModeEnv({ athena: athena.endpoint, redshift: redshift.endpoint, glue: glue.url, dynamodb: dynamo.endpoint }, region),
+      s3,
+      env: awsModeEnv({ athena: athena.endpoint, redshift: redshift.endpoint, glue: glue.url, dynamodb: dynamo.endpoint, s3: s3.endpoint }, region),
       async stop(name) {
         await running.get(name)?.close();
         running.delete(name);
@@ -130,7 +141,7 @@ export async function startAwsEndpoints(options: AwsEndpointsOptions): Promise<A
 const portOf = (url: string) => Number(new URL(url).port);
 
 /** The environment of LAKEGATE_MODE=aws against local endpoints. */
-export function awsModeEnv(endpoints: { athena: string; redshift: string; glue: string; dynamodb: string }, region = LOCAL_REGION): Record<string, string> {
+export function awsModeEnv(endpoints: { athena: string; redshift: string; glue: string; dynamodb: string; s3?: string }, region = LOCAL_REGION): Record<string, string> {
   return {
     LAKEGATE_MODE: 'aws',
     AWS_REGION: region,
@@ -141,8 +152,13 @@ export function awsModeEnv(endpoints: { athena: string; redshift: string; glue: 
     AWS_ENDPOINT_URL_REDSHIFT_DATA: endpoints.redshift,
     AWS_ENDPOINT_URL_GLUE: endpoints.glue,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
+    // The local S3 serves path-style requests (http://127.0.0.1:port/<bucket>?list-type=2).
+    LAKEGATE_S3_FORCE_PATH_STYLE: 'true',
     LAKEGATE_ATHENA_OUTPUT_LOCATION: 's3://lakegate-local-results/athena/',
     LAKEGATE_ATHENA_LAKE_LOCATION: 's3://lakegate-local-lake/',
+    LAKEGATE_ATHENA_EXPORT_LOCATION: 's3://lakegate-local-lake/exports/',
+    LAKEGATE_REDSHIFT_COPY_ROLE_ARN: `arn:aws:iam::${LOCAL_CATALOG_ID}:role/lakegate-local-copy`,
     // Local queries finish in milliseconds: poll accordingly.
     LAKEGATE_ATHENA_POLL_INTERVAL_MS: '5',
     LAKEGATE_ATHENA_MAX_POLL_INTERVAL_MS: '100',
@@ -183,4 +199,19 @@ export function applyProcessEnv(env: Record<string, string | undefined>): () => 
       else process.env[key] = value;
     }
   };
+}
+
+/** Every Athena migration against the emulator (the events table it pre-creates is kept: CREATE ... IF NOT EXISTS). */
+async function applyAthenaMigrations(endpoint: string): Promise<void> {
+  const engine = athenaEngineFor(endpoint);
+  const versions: string[] = [];
+  try {
+    await migrateAthena(engine, {
+      database: 'lake',
+      lakeLocation: 's3://lakegate-local-lake/',
+      ledger: { applied: async () => [...versions], record: async (_store: string, version: string) => void versions.push(version) },
+    });
+  } finally {
+    await engine.close();
+  }
 }

@@ -28,9 +28,11 @@ describe('loadConfig', () => {
   test('LAKEGATE_MODE=aws alone names every required setting, each with what to set', () => {
     const problems = problemsOf({ LAKEGATE_MODE: 'aws' });
     expect(settingsNamed(problems).sort()).toEqual([
+      'LAKEGATE_ATHENA_EXPORT_LOCATION',
       'LAKEGATE_ATHENA_LAKE_LOCATION',
       'LAKEGATE_ATHENA_OUTPUT_LOCATION',
       'LAKEGATE_GLUE_CATALOG_IDS',
+      'LAKEGATE_REDSHIFT_COPY_ROLE_ARN',
       'LAKEGATE_REDSHIFT_DATABASE',
       'LAKEGATE_REDSHIFT_WORKGROUP_NAME',
     ]);
@@ -41,7 +43,7 @@ describe('loadConfig', () => {
     const config = loadConfig(COMPLETE);
     expect(config.aws).toMatchObject({ lake: 'athena', warehouse: 'redshift-data', decisions: 'dynamodb', catalog: 'glue', jobRuns: 'glue' });
     expect(config.aws.glue.catalogIds).toEqual(['000000000000']);
-    for (const name of ['LAKEGATE_ATHENA_OUTPUT_LOCATION', 'LAKEGATE_REDSHIFT_DATABASE', 'LAKEGATE_GLUE_CATALOG_IDS']) {
+    for (const name of ['LAKEGATE_ATHENA_OUTPUT_LOCATION', 'LAKEGATE_REDSHIFT_DATABASE', 'LAKEGATE_GLUE_CATALOG_IDS', 'LAKEGATE_ATHENA_EXPORT_LOCATION', 'LAKEGATE_REDSHIFT_COPY_ROLE_ARN']) {
       expect(settingsNamed(problemsOf({ ...COMPLETE, [name]: undefined }))).toEqual([name]);
     }
   });
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       LAKEGATE_GLUE_CATALOG_IDS: '12345',
       LAKEGATE_REDSHIFT_CLUSTER_IDENTIFIER: 'analytics',
       LAKEGATE_ATHENA_QUERY_TIMEOUT_MS: 'soon',
+      LAKEGATE_REDSHIFT_COPY_ROLE_ARN: 'lakegate-copy',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -60,6 +63,7 @@ describe('loadConfig', () => {
         expect.stringMatching(/^LAKEGATE_GLUE_CATALOG_IDS: "12345" is not a 12-digit AWS account id/),
         expect.stringMatching(/^LAKEGATE_REDSHIFT_CLUSTER_IDENTIFIER: set either LAKEGATE_REDSHIFT_WORKGROUP_NAME .* not both/),
         expect.stringMatching(/^LAKEGATE_ATHENA_QUERY_TIMEOUT_MS: /),
+        expect.stringMatching(/^LAKEGATE_REDSHIFT_COPY_ROLE_ARN: expected an IAM role ARN .*\(got "lakegate-copy"\)/),
       ]),
     );
   });

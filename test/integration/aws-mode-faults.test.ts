@@ -280,10 +280,11 @@ describe('with every backend up', () => {
 
   describe('empty results', () => {
     test('Athena: a filter matching nothing inside days that hold data (header row only)', async () => {
-      const before = startsOf(/.*/).length;
+      const before = startsOf(/^(?!.*\$partitions)/).length;
       const events = ok(await app.gql(OPERATIONS.events, { ...EVENTS, filter: { ...EVENTS.filter, customerId: 'cus_999999' } })).events;
       expect(events).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
-      expect(startsOf(/.*/).length - before).toBe(2); // the page and the count ran
+      // The page and the count ran (an empty answer may also read the data's window: a $partitions query, at most once a minute).
+      expect(startsOf(/^(?!.*\$partitions)/).length - before).toBe(2);
       const stats = ok(await app.gql(OPERATIONS.eventStats, { input: { ...WEEKLY_DATASET, excludeCustomerTypes: ['Enterprise', 'SMB', 'Reseller', 'Partner'], source: 'LAKE' } }));
       expect(stats.eventStats).toEqual([]);
     });

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '../../src/observability/logger';
 import { cleanupTestData, startTestApp, TEST_KEYS, TEST_SEED, type TestApp } from '../helpers/test-app';
 
@@ -181,6 +182,71 @@ describe('M5 and telemetry: bounded metric labels, codes as the client received 
     expect(counted(text, 'lakegate_graphql_operation_seconds_count', { outcome: code })).toBeGreaterThanOrEqual(1);
     expect(counted(text, 'lakegate_graphql_errors_total', { code })).toBeGreaterThanOrEqual(1);
     if (code !== 'INTERNAL_SERVER_ERROR') expect(counted(text, 'lakegate_graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR' })).toBe(0);
+  });
+});
+
+describe('Telemetry (issue 14): every code the client can get is the code logged and counted', () => {
+  /** The request's log line, the response and the metrics agree on the codes; an internal code is counted only for ours. */
+  async function expectAgreement(requestId: string, response: { status: number; body: { errors?: Array<{ extensions?: Record<string, any> }> } }, code: string): Promise<void> {
+    expect(response.body.errors?.[0]?.extensions?.code).toBe(code);
+    await flushLogs();
+    const line = logLineOf(requestId);
+    expect(line).toBeDefined();
+    expect(line!.errors).toEqual(response.body.errors!.map((e) => e.extensions?.code));
+    expect(line!.status).toBe(response.status);
+    const text = await metrics();
+    expect(counted(text, 'lakegate_graphql_operation_seconds_count', { outcome: code })).toBeGreaterThanOrEqual(1);
+    expect(counted(text, 'lakegate_graphql_errors_total', { code })).toBeGreaterThanOrEqual(1);
+  }
+
+  test('UNAUTHENTICATED for an unknown API key (refused while the context is made, HTTP 401): logged and counted', async () => {
+    const before = counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'UNAUTHENTICATED' });
+    const r = await t.gql(`query WhoAmI { __typename }`, undefined, { key: 'no-such-key-0000000000000000', headers: { 'x-request-id': 'code-bad-key' } });
+    expect(r.status).toBe(401);
+    await expectAgreement('code-bad-key', r, 'UNAUTHENTICATED');
+    // The log keeps the operation's name; the metric label is bounded (an unknown name is "other").
+    expect(logLineOf('code-bad-key')).toMatchObject({ operation: 'WhoAmI', status: 401, errors: ['UNAUTHENTICATED'] });
+    expect(counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'UNAUTHENTICATED' })).toBe(before + 1);
+  });
+
+  test('INTERNAL_SERVER_ERROR for a stored decision the schema cannot represent: logged with its cause, counted as internal', async () => {
+    // A real internal failure, no mock: an item written past the adapter with an outcome outside the enum.
+    const table = t.config.aws.dynamodb.decisionsTable;
+    await t.app.backends.dynamo.doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          id: 'dec_corrupt_1', transactionId: 'txn_corrupt_1', customerId: 'cus_000001', decidedAt: '2026-01-30T10:00:00.000Z',
+          decidedAtId: '2026-01-30T10:00:00.000Z#dec_corrupt_1', outcome: 'MAYBE', kind: 'FRAUD', policy: 'p', policyVersion: '1',
+          riskScore: 0.5, amount: { value: '1.00', currency: 'EUR' }, checks: [], schemaVersion: 1, bodyHash: 'x', recordedAt: '2026-01-30T10:00:00.000Z',
+        },
+      }),
+    );
+    const before = counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR' });
+    const r = await t.gql(`query Corrupt { decision(id: "dec_corrupt_1") { id outcome } }`, undefined, { key: TEST_KEYS.reader, headers: { 'x-request-id': 'code-internal' } });
+    expect(r.status).toBe(200);
+    await expectAgreement('code-internal', r, 'INTERNAL_SERVER_ERROR');
+    expect(counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR' })).toBe(before + 1);
+    // The client learns nothing of the cause; the log has it under the request id.
+    expect(JSON.stringify(r.body)).not.toMatch(/MAYBE/);
+  });
+
+  describe('BACKEND_UNAVAILABLE', () => {
+    let broken: TestApp;
+    beforeAll(async () => {
+      broken = await startTestApp({ env: { LAKEGATE_GDPR_EXECUTOR: 'false' }, logger: createLogger('info', sink) });
+      // The decision store becomes unreachable: the embedded DynamoDB server stops listening.
+      await broken.app.backends.embedded.dynamo!.close();
+    });
+    afterAll(async () => broken?.close());
+
+    test('a store that cannot be reached: the log line and the metric say BACKEND_UNAVAILABLE, not internal', async () => {
+      const before = counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR' });
+      const r = await broken.gql(`query Unreachable { decision(id: "dec_000001") { id } }`, undefined, { key: TEST_KEYS.reader, headers: { 'x-request-id': 'code-unavailable' } });
+      expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'BACKEND_UNAVAILABLE', retryable: true });
+      await expectAgreement('code-unavailable', r, 'BACKEND_UNAVAILABLE');
+      expect(counted(await metrics(), 'lakegate_graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR' })).toBe(before);
+    });
   });
 });
 

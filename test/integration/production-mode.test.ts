@@ -24,6 +24,13 @@ test('introspection is off', async () => {
   const r = await t.gql('{ __schema { types { name } } }', {}, { key: TEST_KEYS.reader });
   expect(r.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
   expect(r.body.errors![0]!.message).toMatch(/introspection/i);
+  // The setting to change is ours, not an ApolloServer option.
+  expect(r.body.errors![0]!.message).toMatch(/LAKEGATE_INTROSPECTION/);
+  expect(r.body.errors![0]!.message).not.toMatch(/ApolloServer/);
+  const type = await t.gql('{ __type(name: "Query") { name } }', {}, { key: TEST_KEYS.reader });
+  expect(type.body.errors![0]!.message).toMatch(/LAKEGATE_INTROSPECTION/);
+  // __typename is no introspection.
+  expect((await t.gql('{ __typename }', {}, { key: TEST_KEYS.reader })).body.data).toEqual({ __typename: 'Query' });
 });
 
 test('no field suggestions in errors', async () => {

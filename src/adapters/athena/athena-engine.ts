@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { admitted } from '../../admission/admission';
 import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
@@ -47,6 +48,16 @@ export interface AthenaEngineSettings {
 export interface AthenaEngineOptions {
   client: AthenaClient;
   settings: AthenaEngineSettings;
+  /**
+   * When the data lakegate's queries read last changed (epoch ms: a load's commit,
+   * an erasure's DELETE), undefined when no change is known. With result reuse on,
+   * Athena would answer from a result older than the change (it does not check the
+   * data): MaxAgeInMinutes is bounded by the time since, and reuse is off for a
+   * minute after a change. A failure to tell turns reuse off for that query.
+   */
+  lastDataChange?: () => Promise<number | undefined>;
+  /** Clock of the reuse bound (tests). */
+  now?: () => number;
   /** Price of one execution; default: 5 USD per TB scanned, at least 10 MB (config.pricing). */
   pricing?: (bytesScanned: number, engineMs: number) => number;
   /** Retry delays after throttling (TooManyRequestsException): base and cap. */
@@ -82,6 +93,8 @@ export class AthenaEngine implements SqlEngine {
   private readonly throttleBaseMs: number;
   private readonly throttleMaxMs: number;
   private readonly random: () => number;
+  /** Whether the workgroup enforces its own result location (GetWorkGroup, once it answered). */
+  private enforcedLocation: Promise<boolean> | undefined;
 
   constructor(private readonly options: AthenaEngineOptions) {
     this.client = options.client;
@@ -97,7 +110,7 @@ export class AthenaEngine implements SqlEngine {
   }
 
   query(query: SqlQuery): Promise<SqlResult> {
-    return trackBackendWork(() => this.run(query));
+    return trackBackendWork(() => admitted('athena', () => this.run(query)));
   }
 
   private async run(query: SqlQuery): Promise<SqlResult> {
@@ -148,6 +161,44 @@ export class AthenaEngine implements SqlEngine {
     return { rows, columns, stats };
   }
 
+  /**
+   * Result reuse for this query: the configured age, bounded by the last change of
+   * the data (see lastDataChange); undefined when reuse is off or may not apply.
+   */
+  private async reuseMaxAgeMinutes(query: SqlQuery): Promise<number | undefined> {
+    if (!this.settings.resultReuse || query.reuse === false) return undefined;
+    let changedAt: number | undefined;
+    try {
+      changedAt = await this.options.lastDataChange?.();
+    } catch {
+      return undefined; // the last change is unknown: a reused result could predate it
+    }
+    if (changedAt === undefined) return this.settings.resultReuseMaxAgeMinutes;
+    const minutes = Math.floor(((this.options.now ?? Date.now)() - changedAt) / 60_000);
+    return minutes >= 1 ? Math.min(this.settings.resultReuseMaxAgeMinutes, minutes) : undefined;
+  }
+
+  /**
+   * Whether to send OutputLocation. Athena does not reuse results for a query that
+   * overrides the workgroup's result configuration, so with reuse on the location
+   * is sent only when the workgroup does not enforce its own (GetWorkGroup, asked
+   * once; asked again after a failure, sending the location meanwhile).
+   */
+  private async sendsOutputLocation(): Promise<boolean> {
+    if (!this.settings.outputLocation) return false;
+    if (!this.settings.resultReuse) return true;
+    this.enforcedLocation ??= this.client.send(new GetWorkGroupCommand({ WorkGroup: this.settings.workgroup })).then((out) => {
+      const configuration = out.WorkGroup?.Configuration;
+      return configuration?.EnforceWorkGroupConfiguration === true && !!configuration.ResultConfiguration?.OutputLocation;
+    });
+    try {
+      return !(await this.enforcedLocation);
+    } catch {
+      this.enforcedLocation = undefined;
+      return true;
+    }
+  }
+
   private async start(ctx: ExecutionContext): Promise<string> {
     const input: StartQueryExecutionCommandInput = {
       QueryString: ctx.statement.text,
@@ -156,11 +207,10 @@ export class AthenaEngine implements SqlEngine {
       QueryExecutionContext: { Catalog: this.settings.catalog, Database: this.settings.database },
     };
     if (ctx.statement.executionParameters) input.ExecutionParameters = ctx.statement.executionParameters;
-    if (this.settings.outputLocation) input.ResultConfiguration = { OutputLocation: this.settings.outputLocation };
-    if (this.settings.resultReuse) {
-      input.ResultReuseConfiguration = {
-        ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: this.settings.resultReuseMaxAgeMinutes },
-      };
+    if (await this.sendsOutputLocation()) input.ResultConfiguration = { OutputLocation: this.settings.outputLocation };
+    const maxAge = await this.reuseMaxAgeMinutes(ctx.query);
+    if (maxAge !== undefined) {
+      input.ResultReuseConfiguration = { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: maxAge } };
     }
     const command = new StartQueryExecutionCommand(input);
     for (let attempt = 0; ; attempt++) {

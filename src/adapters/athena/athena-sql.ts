@@ -151,16 +151,22 @@ function firstWord(text: string): string {
   return (/^[A-Za-z]+/.exec(code)?.[0] ?? '').toUpperCase();
 }
 
-/** ISO 8601 (any offset) -> 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, the form Trino and Redshift parse. */
+/**
+ * ISO 8601 (any offset) -> 'YYYY-MM-DD HH:MM:SS.fff' in UTC, the form Trino and
+ * Redshift parse. Every fraction digit given is kept (at least 3): Iceberg
+ * timestamps hold microseconds, and a value rounded to milliseconds would compare
+ * unequal to the row it came from (keyset cursors).
+ */
 export function sqlTimestamp(param: SqlParam): string {
   const { value } = param;
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) {
-    throw invalid(param, 'is not an ISO 8601 timestamp');
-  }
-  const iso = value.replace(' ', 'T');
-  const ms = Date.parse(/[Zz]|[+-]\d{2}:?\d{2}$/.test(iso) || iso.length === 10 ? iso : `${iso}Z`);
-  if (Number.isNaN(ms)) throw invalid(param, 'is not an ISO 8601 timestamp');
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const match = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(value) : null;
+  if (!match) throw invalid(param, 'is not an ISO 8601 timestamp');
+  const [, day, hm = '00:00', ss = '00', fraction = '', zone] = match;
+  const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  // Whole seconds through Date (the offset is whole minutes), the fraction as written.
+  const seconds = Date.parse(`${day}T${hm}:${ss}${offset}`);
+  if (Number.isNaN(seconds)) throw invalid(param, 'is not an ISO 8601 timestamp');
+  return `${new Date(seconds).toISOString().slice(0, 19).replace('T', ' ')}.${fraction.padEnd(3, '0')}`;
 }
 
 function invalid(param: SqlParam, problem: string): AppError {

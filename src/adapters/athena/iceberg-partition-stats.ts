@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { RecordedDaySizes } from '../../ports/lake';
 import type { SqlEngine } from '../../ports/sql-engine';
 import { p, quoteIdent, raw, sql } from '../../ports/sql';
 import { addDays, eachDay, today, type Day } from '../../util/days';
@@ -19,6 +20,12 @@ import type { CompletePartitionStatsSource, DetailedDayStats } from './athena-la
  * requests for the same days share one query. Recent days (today and yesterday,
  * UTC) still receive data and are kept `cacheTtlMs`; older days change only on a
  * reload or an erasure and are kept `settledTtlMs`.
+ *
+ * Trino plans every file of the snapshot to answer `$partitions`, whatever its
+ * WHERE clause: on a large table each cold estimate is a full manifest scan before
+ * the real query. With `recorded` (the load ledger's per-day sizes, written once
+ * per load), the days it knows cost one ledger read and no Athena query; only the
+ * days it has not seen are asked of `$partitions`.
  */
 export interface IcebergPartitionStatsOptions {
   /** How long the statistics of today and yesterday are reused. Default 60 s; 0 disables caching. */
@@ -27,6 +34,8 @@ export interface IcebergPartitionStatsOptions {
   settledTtlMs?: number;
   /** Days kept (each a few dozen bytes). Default 200,000. */
   maxCachedDays?: number;
+  /** Per-day sizes recorded by the loads, used before `$partitions` (see above). */
+  recorded?: RecordedDaySizes;
   now?: () => Date;
 }
 
@@ -41,11 +50,13 @@ export class IcebergPartitionStats implements CompletePartitionStatsSource {
   private readonly recentTtl: number;
   private readonly settledTtl: number;
   private readonly now: () => Date;
+  private readonly recorded: RecordedDaySizes | undefined;
 
   constructor(
     private readonly engine: SqlEngine,
     options: IcebergPartitionStatsOptions = {},
   ) {
+    this.recorded = options.recorded;
     this.recentTtl = options.cacheTtlMs ?? 60_000;
     this.settledTtl = Math.max(options.settledTtlMs ?? 600_000, this.recentTtl);
     this.now = options.now ?? (() => new Date());
@@ -69,7 +80,7 @@ export class IcebergPartitionStats implements CompletePartitionStatsSource {
       if (pending) waits.add(pending);
       else missing.push(day);
     }
-    if (missing.length > 0) waits.add(this.load(prefix, database, table, missing[0]!, missing[missing.length - 1]!));
+    if (missing.length > 0) waits.add(this.load(prefix, database, table, missing));
     for (const loaded of await Promise.all(waits)) {
       for (const [day, stats] of loaded) if (day >= fromDay && day <= toDay) found.set(day, stats);
     }
@@ -79,10 +90,27 @@ export class IcebergPartitionStats implements CompletePartitionStatsSource {
     });
   }
 
-  /** One $partitions query for the days [from, to]; every day of the span is cached, with or without data. */
-  private load(prefix: string, database: string, table: string, from: Day, to: Day): Promise<DayMap> {
-    const span = eachDay(from, to);
+  /**
+   * The missing days: those the loads recorded from the ledger, the others with one
+   * $partitions query over their span; every day of the span is cached, with or
+   * without data.
+   */
+  private load(prefix: string, database: string, table: string, missing: readonly Day[]): Promise<DayMap> {
     const promise = (async () => {
+      const out: DayMap = new Map();
+      const recentFrom = addDays(today(this.now()), -1);
+      const keep = (day: Day, stats: DetailedDayStats | null) => {
+        out.set(day, stats);
+        this.days?.set(prefix + day, { stats }, { ttl: day >= recentFrom ? this.recentTtl : this.settledTtl });
+      };
+      const recorded = this.recorded ? await this.recorded.daySizes(database, table, missing) : new Map<Day, never>();
+      for (const [day, size] of recorded) {
+        keep(day, size.rows === 0 && size.files === 0 ? null : { day, bytes: size.bytes, rows: size.rows, files: size.files, buckets: Math.max(1, size.partitions), hasStats: true });
+      }
+      const unknown = missing.filter((day) => !recorded.has(day));
+      if (unknown.length === 0) return out;
+      const from = unknown[0]!;
+      const to = unknown[unknown.length - 1]!;
       const relation = raw(`${quoteIdent(database)}.${quoteIdent(`${table}$partitions`)}`);
       const result = await this.engine.query({
         label: 'lake.partitionStats',
@@ -101,18 +129,13 @@ export class IcebergPartitionStats implements CompletePartitionStatsSource {
           hasStats: true,
         });
       }
-      const out: DayMap = new Map();
-      const recentFrom = addDays(today(this.now()), -1);
-      for (const day of span) {
-        const stats = byDay.get(day) ?? null;
-        out.set(day, stats);
-        this.days?.set(prefix + day, { stats }, { ttl: day >= recentFrom ? this.recentTtl : this.settledTtl });
-      }
+      // Every day of the queried span not recorded is known now, with or without data.
+      for (const day of eachDay(from, to)) if (!recorded.has(day)) keep(day, byDay.get(day) ?? null);
       return out;
     })();
-    for (const day of span) this.inflight.set(prefix + day, promise);
+    for (const day of missing) this.inflight.set(prefix + day, promise);
     const settle = () => {
-      for (const day of span) if (this.inflight.get(prefix + day) === promise) this.inflight.delete(prefix + day);
+      for (const day of missing) if (this.inflight.get(prefix + day) === promise) this.inflight.delete(prefix + day);
     };
     promise.then(settle, settle);
     return promise;

@@ -1,5 +1,5 @@
 import type { AthenaConfig } from '../../config/aws-athena';
-import type { PartitionStatsSource } from '../../ports/lake';
+import type { PartitionStatsSource, RecordedDaySizes } from '../../ports/lake';
 import { createAthenaClient, type AthenaClientOptions } from './athena-client';
 import { AthenaEngine } from './athena-engine';
 import { AthenaLake } from './athena-lake';
@@ -20,16 +20,31 @@ export interface AthenaAdapters {
 /**
  * The Athena engine and lake from the validated configuration. `stats` is where
  * scan estimates come from; by default the Iceberg table's own $partitions
- * (an Iceberg table has no partitions in Glue). `pricing` is config.pricing's
+ * (an Iceberg table has no partitions in Glue), before which the days the loads
+ * recorded (`recordedDaySizes`) are taken from there. `pricing` is config.pricing's
  * Athena price (enginePricing('athena', config.pricing)).
  */
 export function createAthenaAdapters(
   config: AthenaConfig,
-  options: { pricing?: (bytesScanned: number, engineMs: number) => number; stats?: PartitionStatsSource; client?: AthenaClientOptions } = {},
+  options: {
+    pricing?: (bytesScanned: number, engineMs: number) => number;
+    stats?: PartitionStatsSource;
+    client?: AthenaClientOptions;
+    /** When the lake's data last changed (bounds result reuse; AthenaEngineOptions.lastDataChange). */
+    lastDataChange?: () => Promise<number | undefined>;
+    /** Per-day sizes the loads recorded: the default statistics ask $partitions only for the other days. */
+    recordedDaySizes?: RecordedDaySizes;
+  } = {},
 ): AthenaAdapters {
   const client = createAthenaClient({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.pollTimeoutMs, ...options.client });
-  const engine = new AthenaEngine({ client, ownsClient: true, settings: config, ...(options.pricing ? { pricing: options.pricing } : {}) });
-  const stats = options.stats ?? new IcebergPartitionStats(engine);
+  const engine = new AthenaEngine({
+    client,
+    ownsClient: true,
+    settings: config,
+    ...(options.pricing ? { pricing: options.pricing } : {}),
+    ...(options.lastDataChange ? { lastDataChange: options.lastDataChange } : {}),
+  });
+  const stats = options.stats ?? new IcebergPartitionStats(engine, options.recordedDaySizes ? { recorded: options.recordedDaySizes } : {});
   const lake = new AthenaLake({
     engine,
     database: config.database,

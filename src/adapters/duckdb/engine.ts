@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable } from '../../errors/app-error';
+import { admitted } from '../../admission/admission';
 import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
 import type { EngineCapabilities, QueryStats, SqlEngine, SqlQuery, SqlResult } from '../../ports/sql-engine';
 import { sql } from '../../ports/sql';
@@ -13,6 +14,8 @@ export type DuckDbPricing = (stats: Omit<QueryStats, 'costUsd'>) => number;
 export interface DuckDbEngineOptions {
   /** Applies when the query sets no timeoutMs (default 30 s). */
   defaultTimeoutMs?: number;
+  /** The admission-control engine its queries count against (the lake and the warehouse each have one over the same database). */
+  admission?: 'duckdb-lake' | 'duckdb-warehouse';
   pricing?: DuckDbPricing;
 }
 
@@ -25,6 +28,7 @@ export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb' as const;
   private readonly defaultTimeoutMs: number;
   private readonly pricing: DuckDbPricing;
+  private readonly admission: DuckDbEngineOptions['admission'];
 
   constructor(
     readonly database: DuckDbDatabase,
@@ -32,6 +36,7 @@ export class DuckDbEngine implements SqlEngine {
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.pricing = options.pricing ?? (() => 0);
+    this.admission = options.admission;
   }
 
   capabilities(): EngineCapabilities {
@@ -39,7 +44,8 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   query(query: SqlQuery): Promise<SqlResult> {
-    return trackBackendWork(() => this.run(query));
+    const admission = this.admission;
+    return trackBackendWork(() => (admission ? admitted(admission, () => this.run(query)) : this.run(query)));
   }
 
   private async run(query: SqlQuery): Promise<SqlResult> {

@@ -32,6 +32,11 @@ export interface DuckDbLakeLoadOptions {
   drainTimeoutMs?: number;
   /** Called once the new files are written, checked and synced, before they replace the day's (test hook). */
   beforeSwap?: (info: LoadSwapInfo) => Promise<void>;
+  /**
+   * Waits before each heavy statement while queries run (their latency first: the
+   * load's statements use the same DuckDB threads); bounded by its caller.
+   */
+  giveWay?: (signal: AbortSignal | undefined) => Promise<void>;
 }
 
 const SEVERITIES = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
@@ -214,14 +219,15 @@ export class DuckDbLakeLoad implements LakeLoadStep {
       WITH l AS (SELECT ${relative} AS file, line, coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false) AS ok
                  FROM ${source} WHERE line IS NOT NULL AND trim(line) <> ''),
            j AS (SELECT file, line, ok, CASE WHEN ok THEN line ELSE '{}' END AS doc FROM l),
-           f AS (SELECT file, line, ok,
-                   json_extract_string(doc, '$.event_id') AS event_id, json_extract_string(doc, '$.occurred_at') AS occurred_text,
-                   json_extract_string(doc, '$.customer_id') AS customer_id, json_extract_string(doc, '$.customer_type') AS customer_type,
-                   json_extract_string(doc, '$.event_type') AS event_type, json_extract_string(doc, '$.source') AS source,
-                   json_extract_string(doc, '$.region') AS region, json_extract_string(doc, '$.severity') AS severity,
-                   json_type(doc, '$.attributes') AS attributes_type, CAST(json_extract(doc, '$.attributes') AS VARCHAR) AS attributes_json,
-                   json_extract_string(doc, '$.attributes') AS attributes_text
+           -- Every field in one extraction (a path list parses the document once).
+           p AS (SELECT file, line, ok,
+                   json_extract_string(doc, ['$.event_id', '$.occurred_at', '$.customer_id', '$.customer_type', '$.event_type', '$.source', '$.region', '$.severity', '$.attributes']) AS v,
+                   json_extract(doc, '$.attributes') AS a
                  FROM j),
+           f AS (SELECT file, line, ok, v[1] AS event_id, v[2] AS occurred_text, v[3] AS customer_id, v[4] AS customer_type, v[5] AS event_type,
+                   v[6] AS source, v[7] AS region, v[8] AS severity, v[9] AS attributes_text,
+                   json_type(a) AS attributes_type, CAST(a AS VARCHAR) AS attributes_json
+                 FROM p),
            t AS (SELECT *, ${parseTimestampSql('occurred_text')} AS occurred_at, ${attributesSql()} AS attributes FROM f)
       SELECT file, line, event_id, occurred_at, customer_id, customer_type, event_type, source, region, severity, attributes,
              CASE WHEN NOT ok THEN 'not a JSON object' ELSE ${reasonSql(day, 'attributes_type')} END
@@ -367,6 +373,7 @@ export class DuckDbLakeLoad implements LakeLoadStep {
   }
 
   private async timed(session: DuckDbSession, text: string, signal: AbortSignal | undefined): Promise<number> {
+    await this.options.giveWay?.(signal);
     const stop = () => session.interrupt();
     const timer = setTimeout(stop, this.timeoutMs);
     signal?.addEventListener('abort', stop, { once: true });

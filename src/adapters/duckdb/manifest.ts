@@ -8,7 +8,8 @@ import { manifestPath } from './layout';
  * `<dataDir>/lakegate.json`: what the data directory holds. The seeder writes the
  * `seed` section last, so a directory without it (or with an incomplete one) was
  * never seeded or was left half-seeded, and is seeded again. Other top-level keys
- * (e.g. the development subject-hash key) belong to other modules and are kept.
+ * belong to other modules and are kept. (The development subject-hash key is a
+ * file of its own, subject-hash.key: src/wiring/subject-hash-key.ts.)
  */
 export const MANIFEST_VERSION = 1;
 

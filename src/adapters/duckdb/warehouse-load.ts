@@ -16,12 +16,15 @@ export class DuckDbWarehouseLoad implements WarehouseLoadStep {
   constructor(
     private readonly lake: DuckDbLake,
     private readonly database: DuckDbDatabase,
+    /** Waits while queries run (see DuckDbLakeLoadOptions.giveWay). */
+    private readonly giveWay?: (signal: AbortSignal | undefined) => Promise<void>,
   ) {}
 
   async loadDay(day: Day, signal?: AbortSignal): Promise<WarehouseDayLoad> {
     const started = process.hrtime.bigint();
     const files = await this.lake.files({ from: day, to: day });
     let result: WarehouseDayLoad = { rows: 0, events: 0 };
+    await this.giveWay?.(signal);
     try {
       result = await this.database.transaction(async (session) => {
         signal?.throwIfAborted();

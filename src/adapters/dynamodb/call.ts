@@ -1,4 +1,5 @@
-import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
+import { accountQuery, currentSignal, elapsedMs, inBackendSpan, trackBackendWork } from '../../observability/query-accounting';
+import { admitted } from '../../admission/admission';
 import { observeQuery } from '../../observability/metrics';
 import type { QueryStats } from '../../ports/sql-engine';
 import { mapDynamoError } from './errors';
@@ -33,7 +34,7 @@ export interface DynamoCallSpec<T> {
  */
 // `send` comes first so that T is inferred from it before `spec.rows` is checked.
 export function dynamoCall<T extends object>(send: (options: { abortSignal?: AbortSignal }) => Promise<T>, spec: DynamoCallSpec<NoInfer<T>>): Promise<T> {
-  return spec.cancellable === false ? runDynamoCall(send, spec) : trackBackendWork(() => runDynamoCall(send, spec));
+  return spec.cancellable === false ? inBackendSpan(() => admitted('dynamodb', () => runDynamoCall(send, spec), { cancellable: false })) : trackBackendWork(() => admitted('dynamodb', () => runDynamoCall(send, spec)));
 }
 
 async function runDynamoCall<T extends object>(send: (options: { abortSignal?: AbortSignal }) => Promise<T>, spec: DynamoCallSpec<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig, DUMMY_CREDENTIALS, type AwsClientOptions } from '../aws-client-config';
+import { traceAwsClient } from '../aws-tracing';
 
 /**
  * The DynamoDB clients every DynamoDB adapter shares (see ../aws-client-config.ts
@@ -22,7 +23,8 @@ export { DUMMY_CREDENTIALS };
 
 export function createDynamoClients(options: DynamoClientOptions = {}): DynamoClients {
   const config: DynamoDBClientConfig = awsClientConfig(options, { maxAttempts: 5 });
-  const client = new DynamoDBClient(config);
+  // Before the document client: it shares the client's middleware stack.
+  const client = traceAwsClient(new DynamoDBClient(config));
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     unmarshallOptions: { wrapNumbers: false },

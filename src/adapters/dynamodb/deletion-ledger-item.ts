@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DeletionRequestRecord, DeletionStatus, DeletionTargetRecord, NewDeletionRequest } from '../../ports/deletion-ledger';
 
 /**
@@ -35,6 +36,8 @@ interface TargetItem {
   startedAt?: string | null;
   completedAt?: string | null;
   resumeAt?: string | null;
+  /** pendingObjects: gzip of the URIs, one per line (a subject's files over years of days fit an item). */
+  pendingObjects?: Uint8Array;
 }
 
 export interface RequestItem {
@@ -74,7 +77,13 @@ export function targetItem(t: DeletionTargetRecord): TargetItem {
     startedAt: t.startedAt,
     completedAt: t.completedAt,
     resumeAt: t.resumeAt,
+    ...(t.pendingObjects && t.pendingObjects.length > 0 ? { pendingObjects: gzipSync(Buffer.from(t.pendingObjects.join('\n'), 'utf8')) } : {}),
   };
+}
+
+function pendingObjectsOf(value: unknown): string[] | undefined {
+  if (!(value instanceof Uint8Array) || value.length === 0) return undefined;
+  return gunzipSync(value).toString('utf8').split('\n').filter(Boolean);
 }
 
 export function toRequestItem(r: NewDeletionRequest): RequestItem {
@@ -134,6 +143,7 @@ export function fromRequestItem(raw: Record<string, unknown>): DeletionRequestRe
           startedAt: text(t.startedAt),
           completedAt: text(t.completedAt),
           resumeAt: text(t.resumeAt),
+          ...(pendingObjectsOf(t.pendingObjects) ? { pendingObjects: pendingObjectsOf(t.pendingObjects)! } : {}),
         };
       }),
     lastError: text(item.lastError),

@@ -1,4 +1,4 @@
-import { GetCommand, ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { LoadDayOutcome, LoadDayRecord, LoadDayState, LoadLedger, LoadStep } from '../../ports/load-ledger';
 import type { LandingFile, QuarantineReason } from '../../ports/loads';
 import type { Day } from '../../util/days';
@@ -27,6 +27,27 @@ export class DynamoLoadLedger implements LoadLedger {
       { label: 'loads.get', table: this.options.table, rows: (o) => (o.Item ? 1 : 0) },
     );
     return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async getMany(days: readonly Day[]): Promise<LoadDayRecord[]> {
+    const out: LoadDayRecord[] = [];
+    const unique = [...new Set(days)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Item[] | undefined = unique.slice(i, i + 100).map((day) => ({ day }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        const request: Item[] = keys;
+        const batch = await dynamoCall(
+          (opts) =>
+            this.clients.doc.send(new BatchGetCommand({ RequestItems: { [this.options.table]: { Keys: request, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }), opts),
+          { label: 'loads.getMany', table: this.options.table, rows: (o) => o.Responses?.[this.options.table]?.length ?? 0 },
+        );
+        out.push(...(batch.Responses?.[this.options.table] ?? []).map(fromItem));
+        keys = batch.UnprocessedKeys?.[this.options.table]?.Keys as Item[] | undefined;
+        if (keys && keys.length > 0 && attempt >= 5) throw new Error(`loads.getMany: ${keys.length} keys left unprocessed by DynamoDB`);
+        if (keys && keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+    return out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   }
 
   async all(): Promise<LoadDayRecord[]> {
@@ -88,7 +109,10 @@ export class DynamoLoadLedger implements LoadLedger {
         UpdateExpression:
           'SET #state = :loaded, #step = :none, taking = :empty, loadedVersions = :versions, landingRows = :landing, addedRows = :added, duplicateRows = :dups, ' +
           'quarantinedRows = :quarantined, quarantineReasons = :reasons, erasedRows = :erased, lakeRows = :lake, warehouseRows = :warehouse, newestEventAt = :newest, ' +
-          'loadedAt = :loadedAt, requestedAt = :requested, lastError = :none, nextAttemptAt = :none, updatedAt = :loadedAt REMOVE leaseOwner, leaseExpiresAt',
+          'loadedAt = :loadedAt, requestedAt = :requested, lastError = :none, nextAttemptAt = :none, updatedAt = :loadedAt' +
+          (outcome.lakeDay ? ', lakeBytes = :lakeBytes, lakeFiles = :lakeFiles, lakePartitions = :lakePartitions' : '') +
+          // A load that cannot tell the day's size leaves none behind (an older one would be stale).
+          (outcome.lakeDay ? ' REMOVE leaseOwner, leaseExpiresAt' : ' REMOVE leaseOwner, leaseExpiresAt, lakeBytes, lakeFiles, lakePartitions'),
         ConditionExpression: HELD_BY_OWNER,
         ExpressionAttributeNames: { '#state': 'state', '#step': 'step' },
         ExpressionAttributeValues: {
@@ -108,6 +132,7 @@ export class DynamoLoadLedger implements LoadLedger {
           ':newest': outcome.newestEventAt,
           ':loadedAt': outcome.loadedAt,
           ':requested': requestedAt,
+          ...(outcome.lakeDay ? { ':lakeBytes': outcome.lakeDay.bytes, ':lakeFiles': outcome.lakeDay.files, ':lakePartitions': outcome.lakeDay.partitions } : {}),
         },
       })) !== null
     );
@@ -189,6 +214,7 @@ function fromItem(item: Item): LoadDayRecord {
     erasedRows: num(item.erasedRows),
     lakeRows: num(item.lakeRows),
     warehouseRows: num(item.warehouseRows),
+    ...(typeof item.lakeBytes === 'number' ? { lakeBytes: item.lakeBytes, lakeFiles: num(item.lakeFiles), lakePartitions: num(item.lakePartitions) } : {}),
     newestEventAt: str(item.newestEventAt),
     loadedAt: str(item.loadedAt),
     requestedAt: str(item.requestedAt),

@@ -1,5 +1,6 @@
 import { GlueClient } from '@aws-sdk/client-glue';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client-config';
+import { traceAwsClient } from '../aws-tracing';
 
 /**
  * The Glue client the catalog, partition-statistics and job-run adapters share
@@ -8,5 +9,5 @@ import { awsClientConfig, type AwsClientOptions } from '../aws-client-config';
 export type GlueClientOptions = AwsClientOptions;
 
 export function createGlueClient(options: GlueClientOptions = {}): GlueClient {
-  return new GlueClient(awsClientConfig(options, { maxAttempts: 5 }));
+  return traceAwsClient(new GlueClient(awsClientConfig(options, { maxAttempts: 5 })));
 }

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, backendUnavailable } from '../../errors/app-error';
+import { admitted } from '../../admission/admission';
 import { accountQuery, currentSignal, elapsedMs, trackBackendWork } from '../../observability/query-accounting';
 
 /**
@@ -20,7 +21,7 @@ export function glueCall<T>(
   send: (abortSignal: AbortSignal | undefined) => Promise<T>,
   rowsOf: (output: T) => number,
 ): Promise<T> {
-  return trackBackendWork(() => runGlueCall(operation, scope, send, rowsOf));
+  return trackBackendWork(() => admitted('glue', () => runGlueCall(operation, scope, send, rowsOf)));
 }
 
 async function runGlueCall<T>(

@@ -12,7 +12,9 @@ export type RedisClient = Redis | Cluster;
  * `reconnectMaxDelayMs` so caching resumes soon after Redis is back.
  * Auto-pipelining batches the commands of concurrent requests into one write.
  */
-export function createRedisClient(config: RedisConfig): RedisClient {
+/** `queueWhileConnecting`: commands wait for the connection instead of failing (clients that must wait, e.g. shared permits). */
+export function createRedisClient(config: RedisConfig, options: { queueWhileConnecting?: boolean } = {}): RedisClient {
+  const offlineQueue = options.queueWhileConnecting ?? false;
   const url = new URL(config.url);
   const tls = config.tls ? tlsOptions(config) : undefined;
   const common: RedisOptions = {
@@ -32,7 +34,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
       return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
     });
     return new Cluster(nodes, {
-      enableOfflineQueue: false,
+      enableOfflineQueue: offlineQueue,
       enableAutoPipelining: true,
       clusterRetryStrategy: retryStrategy,
       slotsRefreshTimeout: Math.max(config.commandTimeoutMs, 500),
@@ -50,7 +52,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : 6379,
     db: Number.isInteger(db) ? db : 0,
-    enableOfflineQueue: false,
+    enableOfflineQueue: offlineQueue,
     retryStrategy,
   });
 }

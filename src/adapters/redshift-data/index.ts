@@ -4,7 +4,15 @@ import { RedshiftDataEngine } from './redshift-engine';
 import { RedshiftWarehouse } from './redshift-warehouse';
 
 export { createRedshiftDataClient, type RedshiftDataClientOptions } from './redshift-client';
-export { RedshiftDataEngine, defaultRedshiftPricing, type RedshiftEngineOptions, type RedshiftEngineSettings, type RedshiftTargetSettings } from './redshift-engine';
+export {
+  RedshiftDataEngine,
+  defaultRedshiftPricing,
+  type BatchSqlEngine,
+  type RedshiftEngineOptions,
+  type RedshiftEngineSettings,
+  type RedshiftTargetSettings,
+  type SqlBatch,
+} from './redshift-engine';
 export { RedshiftWarehouse } from './redshift-warehouse';
 export { migrateRedshift, type RedshiftMigrationOptions } from './redshift-migrations';
 export { renderRedshiftSql, type RedshiftStatement } from './redshift-sql';

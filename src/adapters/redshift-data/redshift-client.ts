@@ -1,5 +1,6 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client-config';
+import { traceAwsClient } from '../aws-tracing';
 import { keepLongValuesExact } from './exact-long-values';
 
 /**
@@ -9,7 +10,7 @@ import { keepLongValuesExact } from './exact-long-values';
 export type RedshiftDataClientOptions = AwsClientOptions;
 
 export function createRedshiftDataClient(options: RedshiftDataClientOptions = {}): RedshiftDataClient {
-  const client = new RedshiftDataClient(awsClientConfig(options, { maxAttempts: 3 }));
+  const client = traceAwsClient(new RedshiftDataClient(awsClientConfig(options, { maxAttempts: 3 })));
   keepLongValuesExact(client);
   return client;
 }

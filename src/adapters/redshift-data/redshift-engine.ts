@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { admitted } from '../../admission/admission';
 import {
+  BatchExecuteStatementCommand,
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   ListStatementsCommand,
+  type BatchExecuteStatementCommandInput,
   type ColumnMetadata,
   type DescribeStatementResponse,
   type ExecuteStatementCommandInput,
@@ -13,6 +16,7 @@ import {
 import { backendUnavailable } from '../../errors/app-error';
 import { accountQuery, currentSignal, trackBackendWork } from '../../observability/query-accounting';
 import type { EngineCapabilities, QueryStats, SqlEngine, SqlQuery, SqlResult, SqlRow } from '../../ports/sql-engine';
+import type { SqlFragment } from '../../ports/sql';
 import { Deadline, PollSchedule, jitteredDelay, sleep } from '../../util/backoff';
 import {
   isActiveStatementsExceeded,
@@ -23,7 +27,7 @@ import {
   redshiftStatementFailed,
   redshiftTimeout,
 } from './redshift-errors';
-import { renderRedshiftSql, type RedshiftStatement } from './redshift-sql';
+import { renderRedshiftSql } from './redshift-sql';
 import { redshiftConverter, type RedshiftCellConverter } from './redshift-values';
 
 /**
@@ -70,16 +74,33 @@ export function defaultRedshiftPricing(rpuHourUsd = 0.375, baseRpu = 8, minSecon
   return (_bytes, engineMs) => (Math.max(engineMs / 1000, minSeconds) / 3600) * baseRpu * rpuHourUsd;
 }
 
+/**
+ * Statements that BatchExecuteStatement runs in order as one transaction: all of
+ * them take effect or none. The API takes no parameters: values must be written
+ * into the text as checked literals (a fragment with parameters is refused).
+ */
+export interface SqlBatch {
+  label: string;
+  /** 1 to 40 statements. */
+  statements: readonly SqlFragment[];
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A SqlEngine that can also run a transactional batch (RedshiftDataEngine). */
+export interface BatchSqlEngine extends SqlEngine {
+  batch(batch: SqlBatch): Promise<SqlResult>;
+}
+
 interface StatementContext {
-  query: SqlQuery;
-  statement: RedshiftStatement;
+  query: Pick<SqlQuery, 'label' | 'bytesHint' | 'partitions' | 'files'>;
   signal: AbortSignal | undefined;
   deadline: Deadline;
   timeoutMs: number;
   started: bigint;
 }
 
-export class RedshiftDataEngine implements SqlEngine {
+export class RedshiftDataEngine implements BatchSqlEngine {
   readonly name = 'redshift' as const;
   private readonly client: RedshiftDataClient;
   private readonly settings: RedshiftEngineSettings;
@@ -100,20 +121,26 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   query(query: SqlQuery): Promise<SqlResult> {
-    return trackBackendWork(() => this.run(query));
+    return trackBackendWork(() => admitted('redshift', () => this.run(query)));
+  }
+
+  /** BatchExecuteStatement, polled and accounted as one statement. */
+  batch(batch: SqlBatch): Promise<SqlResult> {
+    return trackBackendWork(() => admitted('redshift', () => this.runBatch(batch)));
+  }
+
+  private context(query: StatementContext['query'], signal: AbortSignal | undefined, timeout: number | undefined): StatementContext {
+    const timeoutMs = timeout ?? this.settings.queryTimeoutMs;
+    return { query, signal: signal ?? currentSignal(), deadline: new Deadline(timeoutMs), timeoutMs, started: process.hrtime.bigint() };
   }
 
   private async run(query: SqlQuery): Promise<SqlResult> {
-    const timeoutMs = query.timeoutMs ?? this.settings.queryTimeoutMs;
-    const ctx: StatementContext = {
-      query,
-      statement: renderRedshiftSql(query.sql),
-      signal: query.signal ?? currentSignal(),
-      deadline: new Deadline(timeoutMs),
-      timeoutMs,
-      started: process.hrtime.bigint(),
-    };
-    const id = await this.execute(ctx);
+    const ctx = this.context(query, query.signal, query.timeoutMs);
+    const statement = renderRedshiftSql(query.sql);
+    const input: ExecuteStatementCommandInput = { ...this.targetInput(ctx), Sql: statement.text, WithEvent: false };
+    if (statement.parameters) input.Parameters = statement.parameters;
+    const command = new ExecuteStatementCommand(input);
+    const id = await this.submit(ctx, (abortSignal) => this.client.send(command, { abortSignal }));
     const description = await this.waitForCompletion(ctx, id);
     const { rows, columns } = description.HasResultSet ? await this.readResults(ctx, id) : { rows: [], columns: [] };
     const stats = this.stats(ctx, id, description, rows.length);
@@ -135,31 +162,48 @@ export class RedshiftDataEngine implements SqlEngine {
     if (this.options.ownsClient) this.client.destroy();
   }
 
-  private async execute(ctx: StatementContext): Promise<string> {
+  private async runBatch(batch: SqlBatch): Promise<SqlResult> {
+    if (batch.statements.length < 1 || batch.statements.length > 40) throw new TypeError(`RedshiftDataEngine.batch: 1 to 40 statements, got ${batch.statements.length}`);
+    const sqls = batch.statements.map((fragment) => {
+      const statement = renderRedshiftSql(fragment);
+      if (statement.parameters) throw new TypeError(`RedshiftDataEngine.batch (${batch.label}): BatchExecuteStatement takes no parameters; write checked literals`);
+      return statement.text;
+    });
+    const ctx = this.context({ label: batch.label }, batch.signal, batch.timeoutMs);
+    const input: BatchExecuteStatementCommandInput = { ...this.targetInput(ctx), Sqls: sqls, WithEvent: false };
+    const command = new BatchExecuteStatementCommand(input);
+    const id = await this.submit(ctx, (abortSignal) => this.client.send(command, { abortSignal }), 'BatchExecuteStatement');
+    const description = await this.waitForCompletion(ctx, id);
+    const stats = this.stats(ctx, id, description, 0);
+    accountQuery(stats);
+    return { rows: [], columns: [], stats };
+  }
+
+  /** Target, database, statement name and a fresh ClientToken: what both submissions carry. */
+  private targetInput(ctx: StatementContext): { Database: string; ClientToken: string; StatementName: string; WorkgroupName?: string; ClusterIdentifier?: string; SecretArn?: string; DbUser?: string } {
     const t = this.settings.target;
-    const input: ExecuteStatementCommandInput = {
-      Sql: ctx.statement.text,
+    return {
       Database: this.settings.database,
       ClientToken: randomUUID(),
       StatementName: ctx.query.label.slice(0, 500),
-      WithEvent: false,
+      ...(t.workgroupName ? { WorkgroupName: t.workgroupName } : {}),
+      ...(t.clusterIdentifier ? { ClusterIdentifier: t.clusterIdentifier } : {}),
+      ...(t.secretArn ? { SecretArn: t.secretArn } : {}),
+      ...(t.dbUser ? { DbUser: t.dbUser } : {}),
     };
-    if (t.workgroupName) input.WorkgroupName = t.workgroupName;
-    if (t.clusterIdentifier) input.ClusterIdentifier = t.clusterIdentifier;
-    if (t.secretArn) input.SecretArn = t.secretArn;
-    if (t.dbUser) input.DbUser = t.dbUser;
-    if (ctx.statement.parameters) input.Parameters = ctx.statement.parameters;
-    const command = new ExecuteStatementCommand(input);
+  }
+
+  private async submit(ctx: StatementContext, send: (abortSignal: AbortSignal | undefined) => Promise<{ Id?: string }>, operation = 'ExecuteStatement'): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       if (ctx.signal?.aborted) throw queryAborted(ctx.query.label, ctx.signal.reason);
       try {
-        // The same ClientToken on every attempt: a retried submission never runs twice.
-        const out = await this.client.send(command, { abortSignal: ctx.signal });
-        if (!out.Id) throw new Error('ExecuteStatement returned no Id');
+        // The same command (ClientToken) on every attempt: a retried submission never runs twice.
+        const out = await send(ctx.signal);
+        if (!out.Id) throw new Error(`${operation} returned no Id`);
         return out.Id;
       } catch (error) {
         if (ctx.signal?.aborted) throw queryAborted(ctx.query.label, ctx.signal.reason);
-        if (!isActiveStatementsExceeded(error) && !isThrottling(error)) throw redshiftCallError(error, 'ExecuteStatement');
+        if (!isActiveStatementsExceeded(error) && !isThrottling(error)) throw redshiftCallError(error, operation);
         const delay = jitteredDelay(attempt, this.options.busyBaseMs ?? 100, this.options.busyMaxMs ?? 5_000, this.random);
         if (ctx.deadline.remaining() <= delay) throw redshiftTimeout(ctx.query.label, ctx.timeoutMs, undefined);
         try {

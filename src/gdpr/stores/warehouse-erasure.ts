@@ -8,6 +8,12 @@ export const WAREHOUSE_SUBJECT_TABLES: readonly WarehouseTable[] = ['daily_event
 
 export interface WarehouseErasureOptions {
   /**
+   * Runs before anything is deleted: refuses (throws) when the reclaim below could
+   * not take effect (Redshift: lakegate's user must own the tables, or its VACUUM
+   * silently does nothing). Comes from the adapter.
+   */
+  preflight?: (tables: readonly WarehouseTable[], signal?: AbortSignal) => Promise<void>;
+  /**
    * Runs after the DELETEs: what makes the engine drop the deleted rows physically
    * (Redshift: VACUUM DELETE ONLY; DuckDB: CHECKPOINT). Comes from the adapter.
    */
@@ -43,6 +49,7 @@ export class WarehouseErasure implements ErasureStore {
 
   async erase(subjects: readonly string[], context: ErasureContext = {}): Promise<ErasureOutcome> {
     const outcome: ErasureOutcome = { subjects: new Map(), totals: emptyErasure() };
+    await this.options.preflight?.(WAREHOUSE_SUBJECT_TABLES, context.signal);
     for (const table of WAREHOUSE_SUBJECT_TABLES) {
       const counts = await this.count(table, subjects, context.signal);
       if (counts.size === 0) continue;

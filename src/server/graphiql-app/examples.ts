@@ -1,10 +1,13 @@
 // The example operations GraphiQL opens with: one tab per domain of the public
-// contract (docs: /work/shared/DESIGN.md, "The public contract"). Plain strings and
-// plain JSON variables, with no browser or GraphQL imports, so that a server-side
-// test can parse and validate every example against the real schema.
+// contract (docs: /work/shared/DESIGN.md, "The public contract"), then the writes,
+// each in a tab of its own marked WRITE. Plain strings and plain JSON variables,
+// with no browser or GraphQL imports, so that a server-side test can parse and
+// validate every example against the real schema.
 //
-// Dates in the variables are computed from `today`, so the examples keep pointing at
-// the demo data (seeded up to yesterday) however old the build is.
+// The variables follow the data, not the calendar: the server serves the data's
+// window of days and real ids (/graphiql/examples.json, src/server/example-values.ts)
+// and the page builds the tabs from them; without them (the server could not read
+// the data) the dates fall back to the days up to yesterday and ids to placeholders.
 
 export interface ExampleTab {
   /** What the tab is about (GraphiQL titles a tab with its first operation's name). */
@@ -13,21 +16,48 @@ export interface ExampleTab {
   query: string;
   /** Variables for every operation of the tab (extra variables are ignored). */
   variables: Record<string, unknown>;
+  /** The tab changes data (its operations are mutations): its query starts with WRITE_BANNER. */
+  writes: boolean;
 }
 
-/** Placeholder ids: the demo data's ids are only known once it is seeded. */
+/** What the examples need from the data (served by the server as JSON). */
+export interface ExampleValues {
+  /** The days the lake holds (datasetFreshness: oldestDay..newestDay of lake.events). */
+  window: { oldestDay: string; newestDay: string } | null;
+  /** A customer with events in the window's last week and decisions, one of its decisions and that decision's transaction. */
+  customerId: string | null;
+  decisionId: string | null;
+  transactionId: string | null;
+  /** A table of the catalog. */
+  database: string | null;
+  table: string | null;
+  /** The demo customer the erase example erases: another customer with events and decisions, shown by no other example. */
+  eraseCustomerId: string | null;
+  /** The newest deletion request, if any. */
+  deletionRequestId: string | null;
+  /** Made by the page on every load, so RecordDecision writes a new decision each time (never the same junk id). */
+  newDecisionId?: string;
+}
+
+/** Placeholder ids, for when the server could not name real ones. */
 export const EXAMPLE_PLACEHOLDERS = {
   customerId: 'paste-a-customerId-from-the-Events-tab',
   decisionId: 'paste-a-decision-id',
   transactionId: 'paste-a-transactionId',
   deletionRequestId: 'paste-a-deletion-request-id',
-  database: 'paste-a-database-name-from-CatalogDatabases',
-  table: 'paste-a-table-name',
+  database: 'lake',
+  table: 'events',
+  eraseCustomerId: 'paste-the-customerId-to-erase',
 } as const;
+
+/** The first line of every tab that writes. */
+export const WRITE_BANNER = '# WRITE: this tab changes data when you run it.';
 
 /** What a new, empty tab shows. */
 export const WELCOME_QUERY = `# lakegate: one GraphQL API over decisions, events, the data catalog, cost and
-# GDPR erasure. The tabs above hold an example for every domain.
+# GDPR erasure. The tabs above hold an example for every domain, dated from the
+# data's own window of days (datasetFreshness { oldestDay newestDay }); the last
+# tabs, marked WRITE, change data.
 #
 # Access: open "Headers" below and paste {"Authorization": "Bearer <your key>"}.
 # Without a key the development server grants the read scopes except pii:read
@@ -40,7 +70,9 @@ query Hello {
 }
 `;
 
-const EVENTS = `# Events from the lake: a day range (inclusive) is required. Narrow the filter with
+const EVENTS = `# Events from the lake, the last 7 days of the data: a day range (inclusive) is
+# required; an empty answer outside the data's days carries extensions.dataWindow.
+# Narrow the filter with
 # customerId, eventTypes and customerTypes; page with "after": <endCursor>.
 # Run WeeklyEventStats for the analytics team's weekly dataset (30 weeks,
 # resellers excluded) from the curated warehouse and, for comparison, from the raw lake.
@@ -130,8 +162,8 @@ const DECISION_FIELDS_FRAGMENT = `fragment DecisionFields on Decision {
 }
 `;
 
-const DECISIONS = `# Risk decisions (credit, fraud, AML). Put a customerId from the Events tab into
-# the variables; a customer's decisions come newest first, a transaction's oldest first.
+const DECISIONS = `# Risk decisions (credit, fraud, AML) of a customer with events and decisions in
+# the data; a customer's decisions come newest first, a transaction's oldest first.
 # Customer name and email are masked without the pii:read scope.
 
 query CustomerDecisions($customerId: ID!, $from: DateTime, $to: DateTime, $first: Int, $after: String) {
@@ -244,8 +276,8 @@ const COST = `# What the platform costs. Glue job runs carry the thresholds they
 # (more than 10 workers, longer than 480 minutes, failed, timed out); the cost
 # report sums a window per job and adds lakegate's own backend queries.
 
-query GlueJobRuns($first: Int, $after: String) {
-  glueJobRuns(first: $first, after: $after) {
+query GlueJobRuns($filter: GlueJobRunFilter, $first: Int, $after: String) {
+  glueJobRuns(filter: $filter, first: $first, after: $after) {
     edges {
       cursor
       node {
@@ -308,13 +340,36 @@ query CostReport($from: DateTime!, $to: DateTime!) {
 }
 `;
 
-const GDPR = `# GDPR erasure (scopes gdpr:read and gdpr:write). RequestDeletion records the
-# request durably and erases the customer from every store; it is idempotent on
-# idempotencyKey. Requests hold a hash of the subject, never the raw id.
-# Careful: RequestDeletion really deletes the customer's data.
+const DELETION_REQUEST_FIELDS = `fragment DeletionRequestFields on DeletionRequest {
+  id
+  subjectType
+  subjectHash
+  status
+  reason
+  requestedBy
+  requestedAt
+  dueBy
+  startedAt
+  completedAt
+  verifiedAt
+  targets {
+    store
+    status
+    recordsDeleted
+    filesRewritten
+    bytesRewritten
+    error
+  }
+}
+`;
+
+const GDPR = `# GDPR erasure requests (scope gdpr:read). Requests hold a hash of the subject,
+# never the raw id. The WriteRequestDeletion tab makes one (for a demo customer
+# reserved for it); until then the list is empty.
 
 query DeletionRequests($status: DeletionStatus, $first: Int, $after: String) {
   deletionRequests(status: $status, first: $first, after: $after) {
+    totalCount
     edges {
       cursor
       node {
@@ -339,34 +394,23 @@ query DeletionRequest($deletionRequestId: ID!) {
   }
 }
 
-mutation RequestDeletion($input: DeletionRequestInput!) {
+${DELETION_REQUEST_FIELDS}`;
+
+const REQUEST_DELETION = `${WRITE_BANNER}
+# Erase a customer from every store (scopes gdpr:write, gdpr:read). The customer is
+# a demo customer reserved for this example (a quiet one with events and
+# decisions); no other tab shows it. The request is recorded durably, then executed
+# in the background (see the GDPR tab). Running this again returns the same request
+# (idempotent on idempotencyKey); once the erasure is done, the page names the next
+# demo customer to erase on its next load.
+
+mutation WriteRequestDeletion($input: DeletionRequestInput!) {
   requestDeletion(input: $input) {
     ...DeletionRequestFields
   }
 }
 
-fragment DeletionRequestFields on DeletionRequest {
-  id
-  subjectType
-  subjectHash
-  status
-  reason
-  requestedBy
-  requestedAt
-  dueBy
-  startedAt
-  completedAt
-  verifiedAt
-  targets {
-    store
-    status
-    recordsDeleted
-    filesRewritten
-    bytesRewritten
-    error
-  }
-}
-`;
+${DELETION_REQUEST_FIELDS}`;
 
 const FRESHNESS = `# How fresh the data is: the newest day of the lake and of the warehouse, when a
 # load last ran, the lag behind the newest event, days whose landing files wait,
@@ -374,11 +418,13 @@ const FRESHNESS = `# How fresh the data is: the newest day of the lake and of th
 # Producers drop files under landing/events/day=YYYY-MM-DD/ in the data directory;
 # in development a demo producer writes one for today every few seconds, so run
 # this twice a minute apart and watch today's counts and lagSeconds move.
-# LoadDays (scope loads:write) reloads days at once.
+# oldestDay..newestDay is the data's window: the days queries can ask about (the
+# other tabs' dates come from it). The WriteLoadDays tab reloads days at once.
 
 query Freshness {
   datasetFreshness {
     dataset
+    oldestDay
     newestDay
     lastLoadedAt
     lagSeconds
@@ -387,17 +433,25 @@ query Freshness {
     days(last: 3) { day landingRows lakeRows warehouseRows consistent }
   }
 }
+`;
 
-mutation LoadDays($days: [Date!]!) {
-  loadDays(days: $days) { dataset newestDay lagSeconds pendingDays }
+const LOAD_DAYS = `${WRITE_BANNER}
+# Reload days now (scope loads:write): each day's landing files into the lake, and
+# the day's warehouse aggregates replaced from the lake in one transaction. Safe to
+# repeat: a reload of the same files adds nothing. The answer is the freshness after it.
+
+mutation WriteLoadDays($days: [Date!]!) {
+  loadDays(days: $days) { dataset oldestDay newestDay lagSeconds pendingDays }
 }
 `;
 
-const RECORD_DECISION = `# Record a decision (scope decisions:write). Idempotent on input.id: sending the
-# same decision again returns the stored one; a different body under the same id
-# is refused.
+const RECORD_DECISION = `${WRITE_BANNER}
+# Record a decision (scope decisions:write) for the customer of the Decisions tab.
+# The page makes a new decision id each time it loads; sending the same decision
+# again returns the stored one (idempotent on input.id), a different body under the
+# same id is refused.
 
-mutation RecordDecision($input: RecordDecisionInput!) {
+mutation WriteRecordDecision($input: RecordDecisionInput!) {
   recordDecision(input: $input) {
     ...DecisionFields
     customer {
@@ -417,6 +471,10 @@ function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+function dayMs(day: string): number {
+  return Date.parse(`${day}T00:00:00.000Z`);
+}
+
 /** Midnight UTC of the day `ms` falls in. */
 function startOfUtcDay(ms: number): number {
   return Math.floor(ms / DAY_MS) * DAY_MS;
@@ -429,81 +487,89 @@ function mondayOf(ms: number): number {
   return day - (isoWeekday - 1) * DAY_MS;
 }
 
+/** The window the dates come from: the data's, else the 180 days up to yesterday (the demo seed's default). */
+function windowOf(values: ExampleValues, now: Date): { oldest: number; newest: number } {
+  if (values.window) return { oldest: dayMs(values.window.oldestDay), newest: dayMs(values.window.newestDay) };
+  const yesterday = startOfUtcDay(now.getTime()) - DAY_MS;
+  return { oldest: yesterday - 179 * DAY_MS, newest: yesterday };
+}
+
+/** Up to 30 full ISO weeks (Monday to Sunday) ending with the last full week of the window; the whole window if it holds none. */
+function weeksOf(oldest: number, newest: number): { from: number; to: number } {
+  const lastSunday = mondayOf(newest + DAY_MS) - DAY_MS; // newest itself when it is a Sunday
+  const firstMonday = Math.max(lastSunday - 30 * 7 * DAY_MS + DAY_MS, mondayOf(oldest - DAY_MS) + 7 * DAY_MS);
+  return firstMonday < lastSunday ? { from: firstMonday, to: lastSunday } : { from: oldest, to: newest };
+}
+
 /**
- * The example tabs, with dates relative to `today`: the last seven full days of
- * events, the 30 full weeks before the current one (the analytics team's
- * weekly dataset), the last 90 days of decisions and last week's cost.
+ * The example tabs, from the data's window and ids (`values`, served by the
+ * server): the window's last seven days of events, its last 30 full weeks of
+ * stats, the decisions of a customer with events and decisions over the whole
+ * window, a catalog table, the cost of the window's last week up to now (so
+ * lakegate's own queries show), then the writes, each marked: record a new
+ * decision, erase the reserved demo customer, reload the newest day.
  */
-export function buildExampleTabs(today: Date = new Date()): ExampleTab[] {
-  const todayStart = startOfUtcDay(today.getTime());
-  const yesterday = todayStart - DAY_MS;
-  const thisMonday = mondayOf(todayStart);
+export function buildExampleTabs(values: ExampleValues = EMPTY_VALUES, now: Date = new Date()): ExampleTab[] {
+  const { oldest, newest } = windowOf(values, now);
+  const weeks = weeksOf(oldest, newest);
   const ids = EXAMPLE_PLACEHOLDERS;
+  const customerId = values.customerId ?? ids.customerId;
+  const decisionSeed = values.newDecisionId ?? 'graphiql-example-decision';
 
   return [
     {
       title: 'Events',
       query: EVENTS,
+      writes: false,
       variables: {
-        filter: { from: isoDay(yesterday - 6 * DAY_MS), to: isoDay(yesterday) },
+        filter: { from: isoDay(Math.max(oldest, newest - 6 * DAY_MS)), to: isoDay(newest) },
         first: 20,
-        from: isoDay(thisMonday - 30 * 7 * DAY_MS),
-        to: isoDay(thisMonday - DAY_MS),
+        from: isoDay(weeks.from),
+        to: isoDay(weeks.to),
       },
     },
     {
       title: 'Decisions',
       query: DECISIONS,
+      writes: false,
       variables: {
-        customerId: ids.customerId,
-        from: new Date(todayStart - 90 * DAY_MS).toISOString(),
-        to: new Date(todayStart).toISOString(),
+        customerId,
+        from: new Date(oldest).toISOString(),
+        to: new Date(newest + DAY_MS).toISOString(),
         first: 10,
-        decisionId: ids.decisionId,
-        transactionId: ids.transactionId,
+        decisionId: values.decisionId ?? ids.decisionId,
+        transactionId: values.transactionId ?? ids.transactionId,
       },
     },
     {
       title: 'Catalog',
       query: CATALOG,
-      variables: { database: ids.database, table: ids.table },
+      writes: false,
+      variables: { database: values.database ?? ids.database, table: values.table ?? ids.table },
     },
     {
       title: 'Cost',
       query: COST,
-      variables: {
-        first: 20,
-        from: new Date(thisMonday - 7 * DAY_MS).toISOString(),
-        to: new Date(thisMonday).toISOString(),
-      },
+      writes: false,
+      variables: costWindow(newest, now),
     },
+    { title: 'Freshness', query: FRESHNESS, writes: false, variables: {} },
     {
       title: 'GDPR',
       query: GDPR,
-      variables: {
-        first: 10,
-        deletionRequestId: ids.deletionRequestId,
-        input: {
-          customerId: ids.customerId,
-          reason: 'Customer asked to be forgotten (GDPR art. 17)',
-          idempotencyKey: 'graphiql-example-1',
-        },
-      },
+      writes: false,
+      variables: { first: 10, deletionRequestId: values.deletionRequestId ?? ids.deletionRequestId },
     },
     {
-      title: 'Freshness',
-      query: FRESHNESS,
-      variables: { days: [isoDay(todayStart)] },
-    },
-    {
-      title: 'Record decision',
+      title: 'Record decision (write)',
       query: RECORD_DECISION,
+      writes: true,
       variables: {
         input: {
-          id: 'graphiql-example-decision-1',
-          transactionId: 'graphiql-example-transaction-1',
-          customerId: ids.customerId,
-          decidedAt: new Date(todayStart).toISOString(),
+          id: decisionSeed,
+          transactionId: `${decisionSeed}-txn`,
+          customerId,
+          decidedAt: new Date(Math.min(now.getTime(), newest + DAY_MS - 1)).toISOString(),
           outcome: 'REFERRED',
           kind: 'FRAUD',
           policy: 'card-not-present',
@@ -518,5 +584,41 @@ export function buildExampleTabs(today: Date = new Date()): ExampleTab[] {
         },
       },
     },
+    {
+      title: 'Erase a customer (write)',
+      query: REQUEST_DELETION,
+      writes: true,
+      variables: {
+        input: {
+          customerId: values.eraseCustomerId ?? ids.eraseCustomerId,
+          reason: 'GDPR Art. 17 request, GraphiQL example',
+          idempotencyKey: `graphiql-example-erase-${values.eraseCustomerId ?? 'customer'}`,
+        },
+      },
+    },
+    {
+      title: 'Reload days (write)',
+      query: LOAD_DAYS,
+      writes: true,
+      variables: { days: [isoDay(newest)] },
+    },
   ];
 }
+
+/** The window's last week of Glue runs, up to now: the cost report then also holds lakegate's own queries (made now). */
+function costWindow(newest: number, now: Date): Record<string, unknown> {
+  const from = new Date(newest - 6 * DAY_MS).toISOString();
+  const to = new Date(Math.max(newest + DAY_MS, startOfUtcDay(now.getTime()) + DAY_MS)).toISOString();
+  return { filter: { from, to }, first: 20, from, to };
+}
+
+const EMPTY_VALUES: ExampleValues = {
+  window: null,
+  customerId: null,
+  decisionId: null,
+  transactionId: null,
+  database: null,
+  table: null,
+  eraseCustomerId: null,
+  deletionRequestId: null,
+};

@@ -11,7 +11,7 @@ import { GraphiQL, type GraphiQLProps } from 'graphiql';
 import { createElement, StrictMode } from 'react';
 // @ts-expect-error -- as above, for react-dom
 import { createRoot } from 'react-dom/client';
-import { buildExampleTabs, WELCOME_QUERY } from './examples';
+import { buildExampleTabs, WELCOME_QUERY, type ExampleValues } from './examples';
 
 /** The few browser globals this file uses (the server tsconfig has no DOM lib). */
 interface BrowserStorage {
@@ -63,25 +63,46 @@ const endpoint = container.dataset.endpoint || browser.location.pathname;
 const fetcher = createGraphiQLFetcher({ url: new URL(endpoint, browser.location.origin).href });
 
 const storage = prefixedStorage(browser.localStorage, 'lakegate:');
-const tabs = buildExampleTabs().map((tab) => ({ query: tab.query, variables: JSON.stringify(tab.variables, null, 2) }));
-// GraphiQL 3.8 opens the first default tab with an empty variables editor (it takes
-// the initial variables from the `variables` prop or storage, not from the tab).
-// Hand it the first tab's variables, but only on a first visit: with saved tabs,
-// a `variables` prop that matches no saved tab would add a tab on every reload.
-const firstVisit = storage.getItem('graphiql:tabState') === null;
 
-const props: GraphiQLProps = {
-  fetcher,
-  defaultQuery: WELCOME_QUERY,
-  defaultTabs: tabs,
-  ...(firstVisit ? { variables: tabs[0]!.variables } : {}),
-  isHeadersEditorEnabled: true,
-  // API keys stay out of localStorage unless the user opts in (settings dialog).
-  shouldPersistHeaders: false,
-  defaultEditorToolsVisibility: 'variables',
-  storage,
-};
+/** The data's window and ids for the examples (src/server/example-values.ts); undefined: the built-in defaults. */
+async function exampleValues(): Promise<ExampleValues | undefined> {
+  try {
+    const response = await fetch(new URL('/graphiql/examples.json', browser.location.origin).href, { headers: { accept: 'application/json' } });
+    return response.ok ? ((await response.json()) as ExampleValues) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-createRoot(container).render(
-  createElement(StrictMode, null, createElement(GraphiQL, props, createElement(GraphiQL.Logo, null, 'lakegate'))),
-);
+/** A decision id of this page load: the RecordDecision example never writes the same id twice. */
+function newDecisionId(): string {
+  return `dec_graphiql_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function render(): Promise<void> {
+  const values = await exampleValues();
+  const tabs = buildExampleTabs(values && { ...values, newDecisionId: newDecisionId() }).map((tab) => ({ query: tab.query, variables: JSON.stringify(tab.variables, null, 2) }));
+  // GraphiQL 3.8 opens the first default tab with an empty variables editor (it takes
+  // the initial variables from the `variables` prop or storage, not from the tab).
+  // Hand it the first tab's variables, but only on a first visit: with saved tabs,
+  // a `variables` prop that matches no saved tab would add a tab on every reload.
+  const firstVisit = storage.getItem('graphiql:tabState') === null;
+
+  const props: GraphiQLProps = {
+    fetcher,
+    defaultQuery: WELCOME_QUERY,
+    defaultTabs: tabs,
+    ...(firstVisit ? { variables: tabs[0]!.variables } : {}),
+    isHeadersEditorEnabled: true,
+    // API keys stay out of localStorage unless the user opts in (settings dialog).
+    shouldPersistHeaders: false,
+    defaultEditorToolsVisibility: 'variables',
+    storage,
+  };
+
+  createRoot(container).render(
+    createElement(StrictMode, null, createElement(GraphiQL, props, createElement(GraphiQL.Logo, null, 'lakegate'))),
+  );
+}
+
+void render();

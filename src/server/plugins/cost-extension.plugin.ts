@@ -62,6 +62,7 @@ function publicStats(s: QueryStats) {
     ...(s.files !== undefined ? { files: s.files } : {}),
     ...(s.capacityUnits !== undefined ? { capacityUnits: s.capacityUnits } : {}),
     ...(s.queryId !== undefined ? { queryId: s.queryId } : {}),
+    ...(s.queueMs !== undefined ? { queueMs: round3(s.queueMs) } : {}),
   };
 }
 

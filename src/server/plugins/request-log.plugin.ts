@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { Counter, Histogram } from 'prom-client';
 import type { RequestContext } from '../../context/request-context';
+import type { Logger } from '../../observability/logger';
 import { metricsRegistry } from '../../observability/metrics';
 import { buildExampleTabs, WELCOME_QUERY } from '../graphiql-app/examples';
 
@@ -29,6 +30,11 @@ export function exampleOperationNames(): string[] {
   return [...names];
 }
 
+/** Operation names that label metrics: the configured ones (LAKEGATE_METRICS_OPERATIONS) and GraphiQL's examples. */
+export function knownOperationNames(configured: Iterable<string>): Set<string> {
+  return new Set([...configured, ...exampleOperationNames()]);
+}
+
 /**
  * One JSON log line per operation (with the request id) and an operation histogram.
  *
@@ -45,31 +51,64 @@ export function requestLogPlugin(options: { knownOperations?: Iterable<string> }
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ response, operationName, operation }) {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
           const sent: readonly GraphQLFormattedError[] | undefined = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
-          const codes = (sent ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'));
-          const outcome = codes.length === 0 ? 'ok' : codes[0]!;
-          const name = operationName ?? operation?.name?.value ?? null;
-          const label = name === null ? 'anonymous' : known.has(name) ? name : 'other';
-          operationDuration.observe({ operation: label, outcome }, ms / 1000);
-          for (const code of codes) operationErrors.inc({ code });
           const queries = contextValue.scope.queries;
-          contextValue.logger.info(
-            {
-              operation: name ?? 'anonymous',
-              type: operation?.operation,
-              principal: contextValue.principal.id,
-              ms: Math.round(ms * 100) / 100,
-              status: response.http.status ?? 200,
-              errors: codes.length ? codes : undefined,
-              backendQueries: queries.length,
-              bytesScanned: queries.reduce((s, q) => s + q.bytesScanned, 0),
-              cacheHits: contextValue.scope.cache.filter((c) => c.status === 'hit').length,
-            },
-            'graphql operation',
-          );
+          recordOperation(contextValue.logger, known, {
+            name: operationName ?? operation?.name?.value ?? null,
+            type: operation?.operation,
+            principal: contextValue.principal.id,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            status: response.http.status ?? 200,
+            codes: sentCodes(sent),
+            backendQueries: queries.length,
+            bytesScanned: queries.reduce((s, q) => s + q.bytesScanned, 0),
+            cacheHits: contextValue.scope.cache.filter((c) => c.status === 'hit').length,
+          });
         },
       };
     },
   };
+}
+
+/** The codes of the errors as sent (formatted): a missing code counts as INTERNAL_SERVER_ERROR. */
+export function sentCodes(errors: readonly GraphQLFormattedError[] | undefined): string[] {
+  return (errors ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'));
+}
+
+export interface OperationRecord {
+  name: string | null;
+  type?: string;
+  principal?: string;
+  ms: number;
+  status: number;
+  codes: string[];
+  backendQueries: number;
+  bytesScanned: number;
+  cacheHits: number;
+}
+
+/**
+ * The log line and the metrics of one operation. Also used by the HTTP layer for
+ * a request refused before Apollo made its context (an unknown API key: 401
+ * UNAUTHENTICATED), which no plugin hook of a request sees.
+ */
+export function recordOperation(logger: Logger, known: ReadonlySet<string>, record: OperationRecord): void {
+  const outcome = record.codes.length === 0 ? 'ok' : record.codes[0]!;
+  const label = record.name === null ? 'anonymous' : known.has(record.name) ? record.name : 'other';
+  operationDuration.observe({ operation: label, outcome }, record.ms / 1000);
+  for (const code of record.codes) operationErrors.inc({ code });
+  logger.info(
+    {
+      operation: record.name ?? 'anonymous',
+      type: record.type,
+      principal: record.principal,
+      ms: Math.round(record.ms * 100) / 100,
+      status: record.status,
+      errors: record.codes.length ? record.codes : undefined,
+      backendQueries: record.backendQueries,
+      bytesScanned: record.bytesScanned,
+      cacheHits: record.cacheHits,
+    },
+    'graphql operation',
+  );
 }

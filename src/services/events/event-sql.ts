@@ -27,17 +27,28 @@ export function eventConditions(c: EventConditions): SqlFragment {
 
 /** Keyset position of the events listing (newest first). */
 export interface EventPosition {
-  /** occurred_at, ISO. */
+  /**
+   * occurred_at at the engine's full precision, ISO (src/util/cursor.ts isIsoInstant):
+   * Iceberg and DuckDB timestamps hold microseconds, and a position truncated to
+   * milliseconds would skip the rows between .123000 and .123456 and never match a tie.
+   */
   t: string;
   /** event_id */
   id: string;
 }
 
+/**
+ * The column holding occurred_at as text at full precision ('YYYY-MM-DD
+ * HH:MM:SS.ffffff' in DuckDB and Trino), which the page's cursors are made from:
+ * SqlCell timestamps carry milliseconds only.
+ */
+export const OCCURRED_AT_KEY = 'occurred_at_key';
+
 export function eventPageSql(relation: SqlFragment, where: SqlFragment, after: EventPosition | undefined, limit: number): SqlFragment {
   const keyset = after
     ? sql` AND (occurred_at < ${p.timestamp(after.t)} OR (occurred_at = ${p.timestamp(after.t)} AND event_id < ${p.str(after.id)}))`
     : sql``;
-  return sql`SELECT ${raw(EVENT_PAGE_COLUMNS.join(', '))} FROM ${relation} WHERE ${where}${keyset} ORDER BY occurred_at DESC, event_id DESC LIMIT ${raw(String(limit))}`;
+  return sql`SELECT ${raw(EVENT_PAGE_COLUMNS.join(', '))}, CAST(occurred_at AS VARCHAR) AS ${raw(OCCURRED_AT_KEY)} FROM ${relation} WHERE ${where}${keyset} ORDER BY occurred_at DESC, event_id DESC LIMIT ${raw(String(limit))}`;
 }
 
 export function eventCountSql(relation: SqlFragment, where: SqlFragment): SqlFragment {

@@ -1,15 +1,17 @@
 import type { CachedReader } from '../../cache/cached-reader';
+import { DataWindowReader, reachesOutside, type DataWindow } from './data-window';
 import type { LimitsConfig } from '../../config/config';
 import { AppError, ErrorCode, tooExpensive } from '../../errors/app-error';
 import type { EventColumn, Lake, Warehouse } from '../../ports/lake';
 import type { SqlRow } from '../../ports/sql-engine';
 import type { Day, DayRange } from '../../util/days';
-import { hasExactKeys, isId, isIsoMillis, queryFingerprint, type CursorCodec } from '../../util/cursor';
+import { hasExactKeys, instantFromSqlText, isId, isIsoInstant, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
 import { spendLakeScan, spendRows } from '../../observability/request-budget';
 import { dayRange, identifier, nameList } from '../validation';
 import {
   EVENT_PAGE_COLUMNS,
+  OCCURRED_AT_KEY,
   eventConditions,
   eventCountSql,
   eventPageSql,
@@ -22,7 +24,10 @@ import {
 
 export interface EventRecord {
   id: string;
+  /** ISO instant with milliseconds (the public Event.occurredAt). */
   occurredAt: string;
+  /** occurred_at at the engine's precision (microseconds): what the listing's cursors hold. */
+  position?: string;
   day: Day;
   customerId: string;
   customerType: string;
@@ -66,8 +71,8 @@ const GROUP_COLUMNS: Record<StatsGroup, StatsDimension> = {
   CUSTOMER: 'customer_id',
 };
 
-/** Exactly { t, id }: t an instant as the lake answers it (ISO, milliseconds, UTC), id an event id. */
-const isPosition = (p: unknown): p is EventPosition => hasExactKeys(p, ['t', 'id']) && isIsoMillis(p.t) && isId(p.id);
+/** Exactly { t, id }: t an instant as the lake holds it (ISO UTC, milliseconds or microseconds, canonical), id an event id. */
+const isPosition = (p: unknown): p is EventPosition => hasExactKeys(p, ['t', 'id']) && isIsoInstant(p.t) && isId(p.id);
 
 function toEvent(row: SqlRow): EventRecord {
   let attributes: Record<string, unknown> = {};
@@ -79,9 +84,11 @@ function toEvent(row: SqlRow): EventRecord {
       attributes = { raw: row.attributes };
     }
   }
+  const position = typeof row[OCCURRED_AT_KEY] === 'string' ? instantFromSqlText(row[OCCURRED_AT_KEY]) : undefined;
   return {
     id: String(row.event_id),
     occurredAt: String(row.occurred_at),
+    ...(position ? { position } : {}),
     day: String(row.day),
     customerId: String(row.customer_id),
     customerType: String(row.customer_type),
@@ -106,7 +113,25 @@ export class EventService {
     private readonly cache: CachedReader,
     private readonly limits: LimitsConfig,
     private readonly cursors: CursorCodec,
-  ) {}
+  ) {
+    this.window = new DataWindowReader(() => this.lake.partitions());
+  }
+
+  private readonly window: DataWindowReader;
+
+  /** The days the lake holds (its oldest and newest partitions), remembered for a minute; null when it holds none. */
+  dataWindow(): Promise<DataWindow | null> {
+    return this.window.read();
+  }
+
+  /**
+   * When an answer is empty and its range reaches outside the days the lake holds,
+   * the window to point the caller at (extensions.dataWindow); otherwise null.
+   */
+  async windowForEmptyAnswer(range: { from: string; to: string }): Promise<DataWindow | null> {
+    const window = await this.window.read().catch(() => null);
+    return window && reachesOutside(range, window) ? window : null;
+  }
 
   private conditions(args: EventFilterArgs): EventConditions {
     const range = dayRange('filter', args, this.limits.maxLakeDays);
@@ -144,7 +169,8 @@ export class EventService {
       {
         domain: 'lake',
         label: 'events.page',
-        args: { ...conditions, range, position, limit },
+        // `precision`: entries cached before positions kept microseconds hold none.
+        args: { ...conditions, range, position, limit, precision: 'engine' },
         scope: 'all',
         datasets: ['lake.events'],
         subjectsOf: (events: EventRecord[]) => events.map((e) => e.customerId),
@@ -166,7 +192,7 @@ export class EventService {
     const nodes = hasNext ? rows.slice(0, limit) : rows;
     return makePage(
       nodes,
-      (e) => this.cursors.encode(fingerprint, { t: e.occurredAt, id: e.id }),
+      (e) => this.cursors.encode(fingerprint, { t: e.position ?? e.occurredAt, id: e.id }),
       hasNext,
       position !== undefined,
       () => this.count(conditions, customerIds),

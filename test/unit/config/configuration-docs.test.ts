@@ -12,7 +12,7 @@ test('every environment variable read in src/config is documented', () => {
   for (const file of readdirSync(dir)) {
     const text = readFileSync(path.join(dir, file), 'utf8');
     // Keys of the zod shapes handed to readEnv, e.g. `    LAKEGATE_MAX_DEPTH: envInt(...)`.
-    for (const m of text.matchAll(/^\s+((?:LAKEGATE|REDIS|AWS)_[A-Z0-9_]+|NODE_ENV|PORT|HOST):/gm)) names.add(m[1]!);
+    for (const m of text.matchAll(/^\s+((?:LAKEGATE|REDIS|AWS|OTEL)_[A-Z0-9_]+|NODE_ENV|PORT|HOST):/gm)) names.add(m[1]!);
   }
   expect(names.size).toBeGreaterThan(80);
   const missing = [...names].filter((name) => !doc.includes(`\`${name}\``));
