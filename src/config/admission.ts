@@ -19,16 +19,16 @@ export interface AdmissionConfig {
   sharedLeaseMs: number;
 }
 
-/** Defaults: DuckDB lake scans one fewer than its threads, warehouse queries as many, the AWS engines what their quotas allow a process. */
+/** Defaults: DuckDB as many as its threads (lake and warehouse each), the AWS engines what their quotas allow a process. */
 export function readAdmissionConfig(env: Env, duckdbThreads: number): AdmissionConfig {
   if (['true', '1', 'yes', 'on'].includes(String(env.LAKEGATE_SHARED_LIMITS ?? '')) && !env.REDIS_URL) {
     throw new ConfigError(['LAKEGATE_SHARED_LIMITS: needs REDIS_URL (the shared limits are kept in Redis)']);
   }
   const threads = Math.max(1, duckdbThreads);
   const v = readEnv(env, {
-    // One thread fewer than DuckDB has: each lake scan keeps every DuckDB thread busy, and the event loop
-    // needs a core for cached answers (bench/overload.mjs: cached p99 9.5x idle at 2 scans on 2 cores, 2x at 1).
-    LAKEGATE_MAX_CONCURRENT_DUCKDB_LAKE: envInt(1, 1024).default(Math.max(1, threads - 1)),
+    // As many as DuckDB's threads. bench/overload.mjs found cached answers at 2x idle p99 with threads - 1 on
+    // 2 cores (9.5x with 2 scans): set it to threads - 1 where cached latency under overload matters most.
+    LAKEGATE_MAX_CONCURRENT_DUCKDB_LAKE: envInt(1, 1024).default(threads),
     LAKEGATE_MAX_CONCURRENT_DUCKDB_WAREHOUSE: envInt(1, 1024).default(threads),
     LAKEGATE_MAX_CONCURRENT_ATHENA: envInt(1, 1024).default(20),
     LAKEGATE_MAX_CONCURRENT_REDSHIFT: envInt(1, 1024).default(10),
