@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ErrorCode } from '../../errors/app-error';
 import { accountQuery, elapsedMs } from '../../observability/query-accounting';
@@ -11,6 +11,7 @@ import type { DuckDbLake } from './lake';
 import type { LakeFile } from './lake-files';
 import { eventsDir, parseDayDirName } from './layout';
 import { fileListLiteral, quoteSqlString } from './sql-literals';
+import { fsyncDirectory, syncCompleteParquet } from './durable-files';
 
 export interface SwapInfo {
   /** The lake file about to be replaced. */
@@ -42,7 +43,6 @@ const ALL_DAYS: DayRange = { from: '0001-01-01', to: '9999-12-31' };
 /** Rewritten files are written as `<file>.gdpr-<token>.tmp`: not *.parquet, so no reader lists them. */
 const TEMPORARY = /^bucket-\d+\.parquet\.gdpr-[A-Za-z0-9-]+\.tmp$/;
 const FILES_PER_QUERY = 400;
-const PARQUET_MAGIC = 'PAR1';
 /** An in-memory database of the DuckDB instance holding each pass's subject list (shared by its connections, never on disk). */
 const SUBJECTS_DB = 'lakegate_gdpr';
 
@@ -289,7 +289,7 @@ export class DuckDbLakeErasure implements ErasureStore {
         );
       }
     }
-    await Promise.all(batch.map((b) => syncParquetCopy(b.temporary)));
+    await Promise.all(batch.map((b) => syncCompleteParquet(b.temporary, 'lake rewrite', 'the original was left unchanged')));
     for (const b of batch) {
       signal?.throwIfAborted();
       await this.options.beforeSwap?.({ file: b.file.path, temporary: b.temporary, index: b.index, files });
@@ -355,36 +355,5 @@ export class DuckDbLakeErasure implements ErasureStore {
       }
     }
     return located;
-  }
-}
-
-/**
- * Before a rewritten copy replaces a lake file: it must end with Parquet's footer
- * magic (a complete file), and its data must be on disk (fdatasync: enough for a
- * new file's contents and size; the directory is synced after the renames).
- */
-async function syncParquetCopy(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const tail = Buffer.alloc(4);
-    if (size < 12 || (await handle.read(tail, 0, 4, size - 4)).bytesRead !== 4 || tail.toString('latin1') !== PARQUET_MAGIC) {
-      throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `lake rewrite: ${path.basename(file)} is not a complete Parquet file (${size} bytes); the original was left unchanged`, {
-        details: { backend: 'duckdb' },
-      });
-    }
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Makes the renames in a directory durable. */
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

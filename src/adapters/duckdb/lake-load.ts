@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ErrorCode } from '../../errors/app-error';
 import { accountQuery, elapsedMs } from '../../observability/query-accounting';
@@ -14,6 +14,7 @@ import type { LakeFile } from './lake-files';
 import { bucketFileName, dayDir, dayDirName, eventsDir, landingDir, parseDayDirName, quarantineDir } from './layout';
 import type { DuckDbSession } from './session';
 import { fileListLiteral, quoteSqlString } from './sql-literals';
+import { fsyncDirectory, syncCompleteParquet } from './durable-files';
 
 export interface LoadSwapInfo {
   day: Day;
@@ -45,7 +46,6 @@ const TEMPORARY = /\.parquet\.load-[A-Za-z0-9-]+\.tmp$/;
 /** A new day is assembled here, then renamed into place whole. */
 const STAGING_PREFIX = '.load-';
 const STAGE_DB = 'lakegate_load';
-const PARQUET_MAGIC = 'PAR1';
 const REQUIRED_PARQUET_COLUMNS = ['event_id', 'occurred_at', 'customer_id', 'customer_type', 'event_type'];
 const OUTPUT_COLUMNS = 'event_id, occurred_at, customer_id, customer_type, event_type, source, region, severity, attributes';
 
@@ -349,7 +349,7 @@ export class DuckDbLakeLoad implements LakeLoadStep {
           if (rows !== expected) {
             throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `load of ${day}: ${bucketFileName(bucket)} would hold ${rows} rows where ${expected} are expected; the day was left unchanged`);
           }
-          outcome.bytesWritten += await syncParquet(temporary);
+          outcome.bytesWritten += await syncCompleteParquet(temporary, 'load', 'the day was left unchanged');
           outcome.filesWritten += 1;
         }
       };
@@ -436,29 +436,3 @@ async function count(session: DuckDbSession, text: string): Promise<number> {
   const { rows } = await session.query(rawSql(text));
   return Number(rows[0]?.n ?? 0);
 }
-
-/** A complete Parquet file (footer magic), synced; returns its size. */
-async function syncParquet(file: string): Promise<number> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const tail = Buffer.alloc(4);
-    if (size < 12 || (await handle.read(tail, 0, 4, size - 4)).bytesRead !== 4 || tail.toString('latin1') !== PARQUET_MAGIC) {
-      throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `load: ${path.basename(file)} is not a complete Parquet file (${size} bytes); the day was left unchanged`);
-    }
-    await handle.datasync();
-    return size;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
