@@ -136,9 +136,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         // First: a pass in progress gives its leases back before the stores close.
         demoProducer?.stop();
         await loadRunner?.stop();
+        logger.debug('shutdown: loader stopped');
         await gdprExecutor?.stop();
         await pendingErasures?.stop();
+        logger.debug('shutdown: erasure work stopped');
         await lakeWatcher.stop();
+        logger.debug('shutdown: lake watcher stopped');
         const grace = setTimeout(() => http.server.closeAllConnections(), config.server.shutdownGraceMs);
         grace.unref();
         await http.close();

@@ -200,7 +200,8 @@ export class DeletionExecutor {
 
   /** Waits for the poll interval, a wake() or stop(). */
   private async idle(): Promise<void> {
-    if (this.woken) {
+    // stop() may have run while the pass was counting (no wakeUp to call yet): do not sleep then.
+    if (this.woken || this.stopping) {
       this.woken = false;
       return;
     }

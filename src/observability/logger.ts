@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import SonicBoom from 'sonic-boom';
 
 export type { Logger };
 
@@ -39,8 +40,10 @@ function bufferedStdout(): pino.DestinationStream {
   if (stdout) return stdout;
   let exiting = false;
   // A full pipe (a reader that stopped reading) answers EAGAIN: retried while serving, given up at exit (a
-  // synchronous flush would otherwise retry forever and the process would never end).
-  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false, retryEAGAIN: () => !exiting } as Parameters<typeof pino.destination>[0]);
+  // synchronous flush would otherwise retry forever and the process would never end). SonicBoom itself,
+  // not pino.destination(): that one also registers its own exit flush, which runs before ours and
+  // retries EAGAIN forever (`lakegate serve | stalled-shipper` then never exits after SIGTERM).
+  const destination = new SonicBoom({ fd: 1, minLength: 4096, sync: false, retryEAGAIN: () => !exiting });
   let broken = false;
   destination.on('error', () => {
     broken = true;

@@ -171,7 +171,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       const lakeEngine = new DuckDbEngine(database, { defaultTimeoutMs: config.server.requestTimeoutMs, admission: 'duckdb-lake' });
       duckLake = new DuckDbLake(lakeEngine, { dataDir, buckets: config.embedded.lakeBuckets });
       // Read the Parquet footers in the background so the first scan estimates are quick.
-      warmUpLakeInBackground(duckLake, logger, () => closed);
+      closers.push(warmUpLakeInBackground(duckLake, logger)); // closers run in reverse: stopped before the database closes
       readiness.push({ name: 'duckdb', check: () => duckdb!.ping() });
     }
 

@@ -180,6 +180,28 @@ describe.each([
     expect(again.id).not.toBe(created.id);
   });
 
+  test('stop() while a pass is counting the open requests: the executor does not sleep out its poll interval first', async () => {
+    let counting!: () => void;
+    const counted = new Promise<void>((resolve) => (counting = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The ledger as it is, except that counting waits until stop() has been called.
+    const slowCount = new Proxy(ledger, {
+      get(target, key, receiver) {
+        if (key === 'countOpen') return async () => (counting(), await released, target.countOpen());
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const executor = new DeletionExecutor(slowCount, [], { leaseMs: 10_000, batchSize: 10, pollIntervalMs: 600_000, retryBaseMs: 10, retryMaxMs: 20, verifyRecheckMs: 10, logger, subjectKey: HASH_KEY });
+    executor.start();
+    await counted;
+    const stopped = executor.stop().then(() => 'stopped');
+    release();
+    // Before the fix, stop() waited for the whole poll interval (here 10 minutes).
+    expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still sleeping'), 5_000))])).toBe('stopped');
+  });
+
   test('retryNow: a FAILED request waiting for its retry becomes due now (the cache it waited for is back); nothing else is touched', async () => {
     const now = Date.now();
     await ledger.createRequest(newRequest('retry1', '2026-04-01T00:00:00.000Z'));

@@ -231,8 +231,20 @@ export class DuckDbDatabase {
     if (!opening) return;
     const opened = await opening.catch(() => undefined);
     if (!opened) return;
-    for (const session of opened.pool.inUse()) session.interrupt();
-    await opened.pool.close(graceMs);
+    // DuckDB clears a connection's interrupt flag when its next statement starts, so
+    // one interrupt sent between two statements of a lease (or while one is being
+    // prepared) is lost and that statement runs to its end: keep interrupting until
+    // every lease is back.
+    const interruptAll = () => {
+      for (const session of opened.pool.inUse()) session.interrupt();
+    };
+    interruptAll();
+    const interrupting = setInterval(interruptAll, 20);
+    try {
+      await opened.pool.close(graceMs);
+    } finally {
+      clearInterval(interrupting);
+    }
     opened.instance.closeSync();
   }
 

@@ -83,9 +83,9 @@ export class DuckDbLake implements Lake {
    * of files), so the first requests do not pay for it. Safe to call in the
    * background at boot (accounted outside any request: ledger and metrics only).
    */
-  async warmUp(): Promise<void> {
+  async warmUp(signal?: AbortSignal): Promise<void> {
     const files = (await this.directory.days()).flatMap((d) => d.files);
-    await this.footers.statsFor(files);
+    await this.footers.statsFor(files, signal);
   }
 
   /** Buckets per day of the layout on disk. */
