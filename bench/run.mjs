@@ -33,6 +33,10 @@ const OURS = [
   { name: 'loads', issue: 8, dataset: false },
   // Its own 1,000,000-event dataset (a concurrency sweep over the 10M one would take too long on 2 cores).
   { name: 'overload', issue: 11, dataset: false },
+  // Its own 1,000,000-event dataset: a tenant's lake scan reads only its bucket files.
+  { name: 'tenant-scan', issue: 10, dataset: false },
+  // Its own tiny dataset ({ __typename } reads none): JWT vs API key on the request path.
+  { name: 'jwt-overhead', issue: 10, dataset: false },
 ];
 
 function benchmarks() {

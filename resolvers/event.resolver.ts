@@ -12,6 +12,8 @@ import { Customer } from '../schema/customers/customer.type';
 import { EventFilter } from '../schema/events/event-filter.input';
 import { EventStat } from '../schema/events/event-stat.type';
 import { EventStatsInput } from '../schema/events/event-stats.input';
+import { EventBenchmark, EventBenchmarkInput } from '../schema/events/event-benchmark.type';
+import type { EventBenchmarkRecord } from '../src/services/events/peer-benchmark';
 import { Event, EventConnection } from '../schema/events/event.type';
 
 @Resolver(() => Event)
@@ -32,6 +34,14 @@ export class EventResolver {
     const answer = await this.services.events.eventStats(input);
     if (answer.length === 0) await this.noteDataWindow(input, ctx);
     return answer;
+  }
+
+  @Authorized('events:read')
+  @Query(() => [EventBenchmark], {
+    description: 'A customer beside its peers (same customer type): per period and event type, its own count and the peers\' 25th/50th/75th percentile. One warehouse query.',
+  })
+  eventBenchmark(@Arg('input', () => EventBenchmarkInput) input: EventBenchmarkInput): Promise<EventBenchmarkRecord[]> {
+    return this.services.benchmark.benchmark(input);
   }
 
   /** An empty answer whose range reaches outside the data says where the data is (extensions.dataWindow). */

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
+import { createAuthenticator } from './auth/authenticator';
 import type { Config } from './config/config';
 import type { RequestContext } from './context/request-context';
 import { createLogger, setRootLogger, type Logger } from './observability/logger';
@@ -14,6 +14,8 @@ import { createSeedProgressReporter } from './seed/progress';
 import { ensureSeeded } from './seed/seed-embedded';
 import { seedOptionsFromConfig } from './seed/options';
 import { createApolloServer } from './server/apollo';
+import { persistedQueryOptions, TrustedDocumentList } from './server/persisted-queries';
+import { RateLimiter } from './server/rate-limits';
 import { responseCachePlugin } from './server/plugins/response-cache.plugin';
 import { createHttpServer, mountGraphql } from './server/http';
 import { buildLakegateSchema } from './server/schema';
@@ -103,7 +105,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const demoProducer = createDemoProducer(config, backends, logger);
     const schema = buildLakegateSchema(services);
     if (tracingEnabled()) traceResolvers(schema);
-    const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache)]);
+    // Persisted queries: APQ in the shared cache, or only the trusted documents (LAKEGATE_TRUSTED_DOCUMENTS).
+    const persistedQueries = persistedQueryOptions(config.persistedQueries, backends.cache, logger);
+    const trustedDocuments = persistedQueries && persistedQueries.cache instanceof TrustedDocumentList ? persistedQueries.cache : undefined;
+    if (trustedDocuments) logger.info({ operations: trustedDocuments.size, manifest: config.persistedQueries.trusted!.path }, 'trusted documents: only the listed operations run');
+    const apollo = createApolloServer(schema, config, logger, [responseCachePlugin(backends.responseCache), ...(trustedDocuments ? [trustedDocuments.plugin()] : [])], persistedQueries);
     await apollo.start();
 
     let draining = false;
@@ -111,11 +117,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       config,
       logger,
       services,
-      authenticator: new ApiKeyAuthenticator(config.server.apiKeys, { production: config.server.production }),
+      authenticator: createAuthenticator(config),
       readiness: backends.readiness,
       admissionState: () => backends.admission.state(),
       graphiqlAssetsDir: options.graphiqlAssetsDir ?? path.join(PACKAGE_ROOT, 'dist/graphiql'),
       isDraining: () => draining,
+      // Per-principal token buckets (LAKEGATE_RATE_LIMITS): shared through Redis when REDIS_URL is set.
+      rateLimiter: config.rateLimits.enabled ? new RateLimiter(config.rateLimits, { shared: backends.rateLimitBuckets, logger, breakerMs: config.cache.breakerMs }) : undefined,
+      trustedDocuments,
     };
     const http = createHttpServer(httpOptions);
     mountGraphql(http, apollo, httpOptions);

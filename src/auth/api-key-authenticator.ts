@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEVELOPMENT_DEFAULT_SCOPES, type ApiKeyConfig, type Scope } from '../config/api-keys';
 import { AppError, ErrorCode } from '../errors/app-error';
 import type { Principal } from './principal';
+import { tenantCustomers } from './tenant';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -11,11 +12,11 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * scopes (not pii:read, not gdpr:*); production grants nothing.
  */
 export class ApiKeyAuthenticator {
-  private readonly keys: Array<{ id: string; digest: Buffer; scopes: ReadonlySet<Scope> }>;
+  private readonly keys: Array<{ id: string; digest: Buffer; scopes: ReadonlySet<Scope>; customerIds?: readonly string[] }>;
   private readonly anonymous: Principal;
 
   constructor(keys: ApiKeyConfig[], options: { production: boolean }) {
-    this.keys = keys.map((k) => ({ id: k.id, digest: digest(k.key), scopes: new Set(k.scopes) }));
+    this.keys = keys.map((k) => ({ id: k.id, digest: digest(k.key), scopes: new Set(k.scopes), ...(k.customerIds ? { customerIds: tenantCustomers(k.customerIds) } : {}) }));
     this.anonymous = {
       id: 'anonymous',
       scopes: new Set(options.production ? [] : DEVELOPMENT_DEFAULT_SCOPES),
@@ -36,6 +37,6 @@ export class ApiKeyAuthenticator {
       if (timingSafeEqual(key.digest, presented)) found = key;
     }
     if (!found) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown API key');
-    return { id: found.id, scopes: found.scopes, authenticated: true };
+    return { id: found.id, scopes: found.scopes, authenticated: true, ...(found.customerIds ? { customerIds: found.customerIds } : {}) };
   }
 }

@@ -2,10 +2,15 @@ import type { Scope } from '../config/api-keys';
 
 /** Who is calling, and what they may do. */
 export interface Principal {
-  /** Key id from LAKEGATE_API_KEYS, or 'anonymous'. */
+  /** Key id from LAKEGATE_API_KEYS, `jwt:<iss>:<sub>` for a token, or 'anonymous'. */
   id: string;
   scopes: ReadonlySet<Scope>;
   authenticated: boolean;
+  /**
+   * The customers a tenant principal may see (sorted, distinct); absent: every
+   * customer. Enforced by the services on every backend query (src/auth/tenant.ts).
+   */
+  customerIds?: readonly string[];
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

@@ -119,8 +119,8 @@ class Reader implements SharedCachedReader {
       this.report(spec, 'bypass');
       return load();
     }
-    const key = cacheKey({ version: this.config.version, domain: spec.domain, label: spec.label, scope: spec.scope, args: spec.args });
     const scope = currentQueryScope();
+    const key = cacheKey({ version: this.config.version, domain: spec.domain, label: spec.label, scope: spec.scope, args: spec.args, tenant: scope?.tenant });
     // Single-flight holds even while the cache is skipped: an outage must not become a stampede.
     const flight = this.flights.run(key, { scope }, () =>
       this.breaker.isOpen() ? this.loadSkippingCache(spec as CacheReadSpec, load) : this.readGuarded(key, spec as CacheReadSpec, load),

@@ -15,9 +15,11 @@ import { subjectHash } from '../util/hash';
  */
 export const SUBJECT_ANY_TAG = 'subject:*';
 
-export function cacheKey(parts: { version: string; domain: string; label: string; scope: string; args: unknown }): string {
+export function cacheKey(parts: { version: string; domain: string; label: string; scope: string; args: unknown; tenant?: readonly string[] }): string {
   // Every read computes its key, hits included: one pass over the arguments and a one-shot hash.
-  const digest = hash('sha256', `${parts.version}\n${JSON.stringify(canonicalArgs(parts.args))}`, 'hex');
+  // A tenant's reads never share an entry with anyone else's, whatever the service put in args.
+  const tenant = parts.tenant ? `\ntenant:${JSON.stringify(parts.tenant)}` : '';
+  const digest = hash('sha256', `${parts.version}\n${JSON.stringify(canonicalArgs(parts.args))}${tenant}`, 'hex');
   return `${parts.domain}:${encodeURIComponent(parts.label)}:${encodeURIComponent(parts.scope)}:${digest}`;
 }
 

@@ -50,6 +50,8 @@ export interface ResponseKeyParts {
   operationName: string | null | undefined;
   variables: Record<string, unknown> | null | undefined;
   scopes: Iterable<string>;
+  /** A tenant's customers: tenants never share a response. */
+  tenant?: readonly string[];
 }
 
 export interface CachedResponse {
@@ -83,7 +85,7 @@ export class ResponseCache {
 
   key(parts: ResponseKeyParts): string {
     const scopes = [...parts.scopes].sort().join(' ');
-    const text = JSON.stringify([this.options.version, today(new Date(this.now())), scopes, parts.operationName ?? null, parts.variables ?? {}, parts.query]);
+    const text = JSON.stringify([this.options.version, today(new Date(this.now())), scopes, parts.tenant ?? null, parts.operationName ?? null, parts.variables ?? {}, parts.query]);
     return `response:${hash('sha256', text, 'hex')}`;
   }
 

@@ -9,6 +9,10 @@ import { readLoadsConfig, type LoadsConfig } from './loads';
 import { readAdmissionConfig, type AdmissionConfig } from './admission';
 import os from 'node:os';
 import { readTracingConfig, type TracingConfig } from './tracing';
+import { readCorsConfig, type CorsConfig } from './cors';
+import { readJwtConfig, type JwtConfig } from './jwt';
+import { readRateLimitConfig, type RateLimitConfig } from './rate-limits';
+import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted-queries';
 
 export type Mode = 'embedded' | 'aws';
 
@@ -35,6 +39,8 @@ export interface LimitsConfig {
   maxLakeDays: number;
   maxScanBytes: number;
   maxStatsRows: number;
+  /** eventBenchmark: smallest peer group shown (smaller ones are left out). */
+  benchmarkMinPeers: number;
   /** Totals per request, all fields together (src/observability/request-budget.ts). */
   maxRequestLakeDays: number;
   maxRequestScanBytes: number;
@@ -95,6 +101,14 @@ export interface Config {
   admission: AdmissionConfig;
   /** OpenTelemetry traces (OTEL_*): off unless an OTLP endpoint is set. */
   tracing: TracingConfig;
+  /** Browser pages on other origins allowed to call /graphql (LAKEGATE_CORS_ORIGINS). */
+  cors: CorsConfig;
+  /** JWT bearer tokens beside API keys (LAKEGATE_JWT_*); undefined: API keys only. */
+  jwt: JwtConfig | undefined;
+  /** Token buckets per principal (LAKEGATE_RATE_LIMIT*). */
+  rateLimits: RateLimitConfig;
+  /** APQ and the trusted-documents allow-list (LAKEGATE_APQ*, LAKEGATE_TRUSTED_DOCUMENTS). */
+  persistedQueries: PersistedQueriesConfig;
   /** Key of the subject hash (HMAC); in the embedded mode, when unset, a generated key kept in the data dir. */
   subjectHashKey: string | undefined;
 }
@@ -123,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
       LAKEGATE_MAX_LAKE_DAYS: envInt(1, 100_000).default(400),
       LAKEGATE_MAX_SCAN_BYTES: envNumber(1, Number.MAX_SAFE_INTEGER).default(1e12),
       LAKEGATE_MAX_STATS_ROWS: envInt(1, 1_000_000).default(10_000),
+      LAKEGATE_BENCHMARK_MIN_PEERS: envInt(2, 1_000_000).default(10),
       LAKEGATE_MAX_REQUEST_LAKE_DAYS: envInt(1, 1_000_000).default(1000),
       LAKEGATE_MAX_REQUEST_SCAN_BYTES: envNumber(1, Number.MAX_SAFE_INTEGER).default(1e12),
       LAKEGATE_MAX_RESPONSE_ROWS: envInt(1, 10_000_000).default(50_000),
@@ -158,12 +173,17 @@ export function loadConfig(env: Env = process.env): Config {
   const loads = collect(problems, () => readLoadsConfig(env, base?.NODE_ENV === 'production'));
   const admission = collect(problems, () => readAdmissionConfig(env, base?.LAKEGATE_DUCKDB_THREADS ?? os.availableParallelism()));
   const tracing = collect(problems, () => readTracingConfig(env));
+  const cors = collect(problems, () => readCorsConfig(env));
+  // undefined both when JWT is off and when its settings have problems (then listed in `problems`).
+  const jwt = collect(problems, () => readJwtConfig(env));
+  const rateLimits = collect(problems, () => readRateLimitConfig(env, base?.NODE_ENV === 'production'));
+  const persistedQueries = collect(problems, () => readPersistedQueriesConfig(env));
   // Processes sharing stores must share the key; the embedded mode (one process)
   // generates one and keeps it in the data directory.
   if (base && base.NODE_ENV === 'production' && base.LAKEGATE_MODE === 'aws' && !base.LAKEGATE_SUBJECT_HASH_KEY) {
     problems.push('LAKEGATE_SUBJECT_HASH_KEY: required in production with LAKEGATE_MODE=aws (a secret of at least 32 characters shared by every lakegate process; erasure audit records and cache tags are keyed with it)');
   }
-  if (problems.length > 0 || !base || !aws || !cache || !gdpr || !loads || !tracing || !admission) throw new ConfigError(problems);
+  if (problems.length > 0 || !base || !aws || !cache || !gdpr || !loads || !tracing || !admission || !cors || !rateLimits || !persistedQueries) throw new ConfigError(problems);
 
   const production = base.NODE_ENV === 'production';
   return {
@@ -185,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxLakeDays: base.LAKEGATE_MAX_LAKE_DAYS,
       maxScanBytes: base.LAKEGATE_MAX_SCAN_BYTES,
       maxStatsRows: base.LAKEGATE_MAX_STATS_ROWS,
+      benchmarkMinPeers: base.LAKEGATE_BENCHMARK_MIN_PEERS,
       maxRequestLakeDays: base.LAKEGATE_MAX_REQUEST_LAKE_DAYS,
       maxRequestScanBytes: base.LAKEGATE_MAX_REQUEST_SCAN_BYTES,
       maxResponseRows: base.LAKEGATE_MAX_RESPONSE_ROWS,
@@ -227,6 +248,10 @@ export function loadConfig(env: Env = process.env): Config {
     loads,
     admission,
     tracing,
+    cors,
+    jwt,
+    rateLimits,
+    persistedQueries,
     subjectHashKey: base.LAKEGATE_SUBJECT_HASH_KEY,
   };
 }

@@ -17,6 +17,10 @@ export const ErrorCode = {
   BACKEND_QUERY_FAILED: 'BACKEND_QUERY_FAILED',
   /** Admission control refused the query (the engine's slots and queue are full); extensions.retryAfterSeconds says when to retry. */
   BACKEND_BUSY: 'BACKEND_BUSY',
+  /** The caller's token bucket is empty (per-principal rate limit, HTTP 429); extensions.retryAfterSeconds says when to retry. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** LAKEGATE_TRUSTED_DOCUMENTS is set and the operation is not in it (HTTP 400). */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

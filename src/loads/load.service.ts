@@ -1,4 +1,6 @@
+import { currentTenant } from '../auth/tenant';
 import { AppError, badInput, ErrorCode } from '../errors/app-error';
+import type { EventService } from '../services/events/event.service';
 import type { LoadLedger } from '../ports/load-ledger';
 import { addDays, isDay, today, type Day } from '../util/days';
 import type { DatasetFreshnessView, DayFreshness, FreshnessService } from './freshness';
@@ -13,6 +15,8 @@ export class LoadService {
   constructor(
     /** Undefined when this configuration has no load workflow (the lake and the warehouse in different modes). */
     private readonly workflow: { freshness: FreshnessService; ledger: LoadLedger; runner: LoadRunner } | undefined,
+    /** A tenant's day counts are its own rows: counted through the (tenant-restricted) event statistics. */
+    private readonly events?: EventService,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -21,13 +25,30 @@ export class LoadService {
     return this.workflow?.runner;
   }
 
-  freshness(): Promise<DatasetFreshnessView[]> {
-    return this.required().freshness.datasets();
+  /**
+   * For a tenant, the counts are its own: quarantined rows (platform-wide, not
+   * attributable without reading the quarantine) read 0, days and lag stay (they
+   * say nothing about other customers).
+   */
+  async freshness(): Promise<DatasetFreshnessView[]> {
+    const views = await this.required().freshness.datasets();
+    return currentTenant() ? views.map((view) => ({ ...view, quarantinedRows: 0 })) : views;
   }
 
-  days(view: DatasetFreshnessView, last: number): Promise<DayFreshness[]> {
+  async days(view: DatasetFreshnessView, last: number): Promise<DayFreshness[]> {
     if (!Number.isInteger(last) || last < 1 || last > MAX_FRESHNESS_DAYS) throw badInput('last', `last must be between 1 and ${MAX_FRESHNESS_DAYS}, got ${last}`);
-    return this.required().freshness.days(view.newestDay, last);
+    const days = await this.required().freshness.days(view.newestDay, last);
+    if (!currentTenant() || days.length === 0 || !this.events) return days;
+    // The tenant's own rows per day, from both stores (landing rows are not attributable: 0).
+    const range = { from: days[days.length - 1]!.day, to: days[0]!.day };
+    const own = (source: 'LAKE' | 'WAREHOUSE') =>
+      this.events!.eventStats({ ...range, interval: 'DAY', groupBy: [], source }).then((stats) => new Map(stats.map((s) => [s.periodStart, s.totalEvents])));
+    const [lake, warehouse] = await Promise.all([own('LAKE'), own('WAREHOUSE')]);
+    return days.map((d) => {
+      const lakeRows = lake.get(d.day) ?? 0;
+      const warehouseRows = warehouse.get(d.day) ?? 0;
+      return { day: d.day, landingRows: 0, lakeRows, warehouseRows, consistent: lakeRows === warehouseRows };
+    });
   }
 
   /** Records the reload of `days` and runs it before answering (the day's lease keeps other loaders off it). */

@@ -53,6 +53,8 @@ export interface QueryScope {
   principal?: string;
   /** When the request times out (epoch ms): a backend query waits for a slot at most until then. */
   deadline?: number;
+  /** The customers a tenant principal is bound to (sorted); absent: all. Read through src/auth/tenant.ts. */
+  tenant?: readonly string[];
 }
 
 const storage = new AsyncLocalStorage<QueryScope>();

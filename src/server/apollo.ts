@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
@@ -29,8 +29,17 @@ import { createStringifyResult } from './stringify-result';
  * `cache-control: no-store`, which the HTTP layer now sets itself; and its
  * per-field hook made Apollo wrap every field resolver, a cost paid for each
  * field of each answer (bench/cache-vs-constant.mjs).
+ *
+ * `persistedQueries`: APQ's cache or the trusted documents
+ * (src/server/persisted-queries.ts); undefined: Apollo's in-memory APQ.
  */
-export function createApolloServer(schema: GraphQLSchema, config: Config, logger: Logger, extraPlugins: ApolloServerPlugin<RequestContext>[] = []): ApolloServer<RequestContext> {
+export function createApolloServer(
+  schema: GraphQLSchema,
+  config: Config,
+  logger: Logger,
+  extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
+  persistedQueries?: PersistedQueryOptions | false,
+): ApolloServer<RequestContext> {
   const armor = armorProtection(config.limits, config.server.production);
   return new ApolloServer<RequestContext>({
     schema,
@@ -41,6 +50,7 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
     // Shutdown is ours (src/main.ts): Apollo's own signal handlers would race it.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    ...(persistedQueries !== undefined ? { persistedQueries } : {}),
     hideSchemaDetailsFromClientErrors: config.server.production,
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: [...armor.validationRules, ...(config.server.introspection ? [] : [noIntrospection])],

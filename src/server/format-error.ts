@@ -74,6 +74,11 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
         extensions: { ...extensions, code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'maxTokens', max: Number(tokens[1]) },
       };
     }
+    // Apollo's own refusals of a request that carry a 4xx status but no code ("provided sha does not match query",
+    // "Unsupported persisted query version"): the client's mistake, not an internal error.
+    if (original instanceof GraphQLError && !original.originalError && original.extensions.code === undefined && isClientStatus(original.extensions.http)) {
+      return { ...base, extensions: { ...extensions, code: 'BAD_REQUEST' } };
+    }
     const code = typeof extensions.code === 'string' ? extensions.code : undefined;
     if (code && (PUBLIC_GRAPHQL_CODES.has(code) || (original instanceof GraphQLError && !original.originalError && code !== 'INTERNAL_SERVER_ERROR'))) {
       return { ...base, extensions };
@@ -89,4 +94,9 @@ export function createFormatError(logger: Logger, options: FormatErrorOptions = 
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+function isClientStatus(http: unknown): boolean {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

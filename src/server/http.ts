@@ -3,21 +3,25 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
+import { withTenantScopes } from '../auth/tenant';
 import type { Config } from '../config/config';
 import { createLoaders, type RequestContext, type RequestLoaders } from '../context/request-context';
-import { isAppError } from '../errors/app-error';
+import { ErrorCode, isAppError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import { metricsRegistry } from '../observability/metrics';
 import { runInQueryScope, type QueryScope } from '../observability/query-accounting';
 import { currentRequestSpan, markSpanFailed, runInRequestSpan, tracingEnabled } from '../observability/tracing';
 import { RequestBudget } from '../observability/request-budget';
 import type { Services } from '../services/services';
+import { registerCors } from './cors';
 import { exampleValuesSource } from './example-values';
 import { registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
 import { knownOperationNames, recordOperation } from './plugins/request-log.plugin';
+import type { TrustedDocumentList } from './persisted-queries';
+import type { RateLimiter } from './rate-limits';
 import { RequestAbort } from './request-abort';
 
 declare module 'fastify' {
@@ -30,12 +34,17 @@ export interface HttpServerOptions {
   config: Config;
   logger: Logger;
   services: Services;
-  authenticator: ApiKeyAuthenticator;
+  /** API keys and, when configured, JWT bearer tokens (src/auth/authenticator.ts). */
+  authenticator: Authenticator;
   readiness: ReadinessCheck[];
   /** Admission control's state per engine, shown by /readyz (shedding is not unreadiness). */
   admissionState?: () => unknown;
   graphiqlAssetsDir: string;
   isDraining: () => boolean;
+  /** Per-principal token buckets (LAKEGATE_RATE_LIMITS); undefined: no limit. */
+  rateLimiter?: RateLimiter;
+  /** LAKEGATE_TRUSTED_DOCUMENTS: only these operations run. */
+  trustedDocuments?: TrustedDocumentList;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -73,6 +82,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return reply.code(status).send({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
+  // Browser pages on LAKEGATE_CORS_ORIGINS (none by default: no CORS headers at all).
+  registerCors(app, options.config.cors.origins);
   registerHealth(app, options.readiness, options.isDraining, options.admissionState);
   const metricsToken = options.config.server.metricsToken;
   app.get('/metrics', async (req, reply) => {
@@ -103,7 +114,7 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
       const state = request.lakegate!;
       let principal: Principal;
       try {
-        principal = authenticate(options.authenticator, request);
+        principal = await authenticate(options.authenticator, request);
       } catch (error) {
         // Refused before Apollo has a context: no plugin of the request runs, so it is logged and counted here.
         logRefused(request, error, known);
@@ -111,6 +122,20 @@ export function mountGraphql(app: FastifyInstance, apollo: ApolloServer<RequestC
       }
       // Admission control queues per caller (src/admission).
       state.scope.principal = principal.id;
+      // Tenants: every service restricts its backend queries and cache keys to these customers (src/auth/tenant.ts);
+      // platform scopes (catalog, cost, GDPR, administration) are never a tenant's, whatever a token claims.
+      if (principal.customerIds) {
+        principal = withTenantScopes(principal);
+        state.scope.tenant = principal.customerIds;
+      }
+      try {
+        // Before the document is parsed or validated: a refused request costs a bucket check and a hash lookup.
+        if (options.rateLimiter) await options.rateLimiter.admit(principal, request.ip);
+        options.trustedDocuments?.check(request);
+      } catch (error) {
+        logRefused(request, error, known);
+        throw error;
+      }
       return new HttpRequestContext(request.id, principal, request.log as unknown as Logger, state.scope, () => createLoaders(options.services, principal), state.abort);
     },
   });
@@ -212,12 +237,19 @@ function requestedOperationName(request: FastifyRequest): string | null {
   return typeof params?.query === 'string' ? (FIRST_OPERATION.exec(params.query.slice(0, 2000))?.[1] ?? null) : null;
 }
 
-function authenticate(authenticator: ApiKeyAuthenticator, request: FastifyRequest): Principal {
+async function authenticate(authenticator: Authenticator, request: FastifyRequest): Promise<Principal> {
   try {
-    return authenticator.authenticate(request.headers.authorization);
+    return await authenticator.authenticate(request.headers.authorization);
   } catch (error) {
     if (isAppError(error)) {
-      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } } });
+      // The identity provider's key set is down and the token needs a key not fetched yet: retry, not re-login.
+      if (error.code === ErrorCode.BACKEND_UNAVAILABLE) {
+        throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, retryable: true, http: { status: 503, headers: new Map([['retry-after', '5']]) } } });
+      }
+      // A refused JWT says why (RFC 6750: invalid_token); an unknown API key just asks for credentials.
+      const reason = typeof error.details.reason === 'string' ? error.details.reason : undefined;
+      const challenge = reason ? `Bearer error="invalid_token", error_description="${reason}"` : 'Bearer';
+      throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, http: { status: 401, headers: new Map([['www-authenticate', challenge]]) } } });
     }
     throw error;
   }

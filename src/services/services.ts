@@ -4,6 +4,7 @@ import type { CostService } from './cost/cost.service';
 import type { CustomerService } from './customers/customer.service';
 import type { DecisionService } from './decisions/decision.service';
 import type { EventService } from './events/event.service';
+import type { PeerBenchmarkService } from './events/peer-benchmark';
 import type { DeletionService } from '../gdpr/deletion.service';
 import type { LoadService } from '../loads/load.service';
 
@@ -12,6 +13,8 @@ export interface Services {
   decisions: DecisionService;
   customers: CustomerService;
   events: EventService;
+  /** eventBenchmark: a customer beside its peers. */
+  benchmark: PeerBenchmarkService;
   catalog: CatalogService;
   cost: CostService;
   cacheAdmin: CacheAdminService;

@@ -4,6 +4,7 @@ import { createAwsLoadStores } from '../adapters/aws-loads';
 import { createS3Client, S3Objects } from '../adapters/s3';
 import { Admission, installAdmission } from '../admission/admission';
 import { RedisSharedPermits } from '../adapters/redis/shared-permits';
+import { RedisTokenBuckets } from '../adapters/redis/redis-token-buckets';
 import { AthenaLakeErasure } from '../adapters/athena/athena-lake-erasure';
 import { DuckDbLakeErasure } from '../adapters/duckdb/lake-erasure';
 import { DirectoryLandingErasure } from '../adapters/duckdb/landing-erasure';
@@ -90,6 +91,8 @@ export interface Backends {
   loads: { stores: LoadStores; ledger: LoadLedger } | undefined;
   /** Per-engine admission control (state for /readyz). */
   admission: Admission;
+  /** Rate-limit buckets shared by every process (Redis); undefined: limits off, or kept per process (no REDIS_URL). */
+  rateLimitBuckets: RedisTokenBuckets | undefined;
   /** Closes in dependency order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -134,6 +137,13 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
   }
   const admission = new Admission(config.admission, shared);
   installAdmission(admission);
+  // Per-principal rate limits: shared through Redis whenever REDIS_URL is set (whatever the cache backend).
+  let rateLimitBuckets: RedisTokenBuckets | undefined;
+  if (config.rateLimits.enabled && config.cache.redis) {
+    const buckets = (rateLimitBuckets = RedisTokenBuckets.connect(config.cache.redis, { keyPrefix: config.cache.keyPrefix }));
+    closers.push(() => buckets.close());
+    if (!(await buckets.ready(2000))) logger.warn('rate limits: Redis is not reachable yet; limiting per process until it is');
+  }
 
   try {
     // DynamoDB: decisions and the query ledger (dynalite in the embedded mode).
@@ -331,6 +341,7 @@ export async function createBackends(config: Config, logger: Logger, subjectHash
       },
       loads: loadStores ? { stores: loadStores, ledger: loadLedger } : undefined,
       admission,
+      rateLimitBuckets,
       close,
     };
   } catch (error) {

@@ -5,6 +5,7 @@ import { CostService } from '../services/cost/cost.service';
 import { CustomerService } from '../services/customers/customer.service';
 import { DecisionService } from '../services/decisions/decision.service';
 import { EventService } from '../services/events/event.service';
+import { PeerBenchmarkService } from '../services/events/peer-benchmark';
 import type { Services } from '../services/services';
 import { CursorCodec } from '../util/cursor';
 import { DeletionService } from '../gdpr/deletion.service';
@@ -44,10 +45,12 @@ export function createServices(config: Config, backends: Backends): Services {
       },
     }),
   };
+  const events = new EventService(backends.lake, backends.warehouse, cache, config.limits, cursors);
   return {
     decisions: new DecisionService(backends.decisions, cursors),
     customers,
-    events: new EventService(backends.lake, backends.warehouse, cache, config.limits, cursors),
+    events,
+    benchmark: new PeerBenchmarkService(backends.warehouse, cache, config.limits),
     catalog: new CatalogService(backends.catalog, cache, cursors),
     cost: new CostService(backends.jobRuns, backends.queryLedger, cache, config.pricing, cursors),
     cacheAdmin: new CacheAdminService(cache),
@@ -61,6 +64,6 @@ export function createServices(config: Config, backends: Backends): Services {
         return customer?.name ? [customer.name] : [];
       },
     }),
-    loads: new LoadService(loadWorkflow),
+    loads: new LoadService(loadWorkflow, events),
   };
 }

@@ -64,7 +64,7 @@ test('eventStats per month and per day', async () => {
 });
 
 test('an events page, the next page by keyset, and the count', async () => {
-  const where = eventConditions({ range, customerId: 'c-3' });
+  const where = eventConditions({ range, customerIds: ['c-3'] });
   const first = await both((relation) => eventPageSql(relation, where, undefined, 5));
   expect(first.athena).toHaveLength(5);
   expect(first.athena).toEqual(first.duckdb);

@@ -247,6 +247,19 @@ describe('eventStats', () => {
   });
 });
 
+describe('eventBenchmark', () => {
+  test('a customer beside its peers: the same figures from Redshift as from the embedded warehouse, in one Redshift statement', async () => {
+    const range = { from: '2026-01-05', to: '2026-01-25' };
+    const byCustomer = await same(OPERATIONS.eventStats, { input: { ...range, interval: 'MONTH', groupBy: ['CUSTOMER'], source: 'WAREHOUSE' } });
+    const customerId = byCustomer.embedded.data.eventStats[0].customerId as string;
+    const query = `query B($input: EventBenchmarkInput!) { eventBenchmark(input: $input) { periodStart eventType customerType ownEvents peers peerP25 peerMedian peerP75 } }`;
+    const weekly = await same(query, { input: { ...range, customerId, interval: 'WEEK' } }, TEST_KEYS.reader);
+    expect(weekly.embedded.data.eventBenchmark.length).toBeGreaterThan(3);
+    expect(weekly.aws.extensions!.cost.queries.filter((q: any) => q.label === 'eventBenchmark')).toEqual([expect.objectContaining({ engine: 'redshift' })]);
+    await same(query, { input: { ...range, customerId, interval: 'MONTH', eventTypes: ['login', 'payment'] } }, TEST_KEYS.reader);
+  });
+});
+
 describe('catalog (Glue)', () => {
   test('catalogDatabases with their tables, by default and by catalog id', async () => {
     const all = await same(OPERATIONS.catalogDatabases, {});

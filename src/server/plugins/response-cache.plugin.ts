@@ -19,7 +19,7 @@ export function responseCachePlugin(responses: ResponseCache | undefined): Apoll
           // No operation: an unknown operationName, or several operations and none named;
           // execution answers it (400 OPERATION_RESOLUTION_FAILURE).
           if (!operation || operation.operation !== 'query') return null;
-          key = responses.key({ query: source, operationName: request.operationName, variables: request.variables, scopes: contextValue.principal.scopes });
+          key = responses.key({ query: source, operationName: request.operationName, variables: request.variables, scopes: contextValue.principal.scopes, tenant: contextValue.principal.customerIds });
           const found = await responses.lookup(key);
           if (!found) return null;
           contextValue.scope.cache.push(...found.reads);

@@ -1,3 +1,4 @@
+import { currentTenant, tenantSees } from '../../auth/tenant';
 import type { CachedReader } from '../../cache/cached-reader';
 import type { Warehouse } from '../../ports/lake';
 import { p, raw, sql } from '../../ports/sql';
@@ -27,7 +28,9 @@ export class CustomerService {
 
   /** One warehouse query for all ids (the per-request DataLoader calls this once per batch). */
   async loadMany(ids: readonly string[], withPii: boolean): Promise<Map<string, CustomerRecord>> {
-    const unique = [...new Set(ids)].sort();
+    // A tenant reads only its own customers (another one's reads as absent: null).
+    const tenant = currentTenant();
+    const unique = [...new Set(ids)].filter((id) => tenantSees(tenant, id)).sort();
     if (unique.length === 0) return new Map();
     const rows = await this.cache.read(
       {

@@ -1,4 +1,5 @@
-import { badInput } from '../../errors/app-error';
+import { currentTenant, tenantSees } from '../../auth/tenant';
+import { AppError, badInput, ErrorCode } from '../../errors/app-error';
 import type { DecisionStore, StoredDecision, StorePosition } from '../../ports/decision-store';
 import { hasExactKeys, isId, isInstantIdKey, queryFingerprint, type CursorCodec } from '../../util/cursor';
 import { makePage, pageSize, type Page } from '../../util/pagination';
@@ -39,17 +40,26 @@ export class DecisionService {
     return identifier(argument, id);
   }
 
-  get(id: string): Promise<StoredDecision | null> {
-    return this.store.get(identifier('id', id));
+  // Tenants (src/auth/tenant.ts): another customer's decision reads as absent (null,
+  // an empty list or page), exactly like one that does not exist.
+
+  async get(id: string): Promise<StoredDecision | null> {
+    const decision = await this.store.get(identifier('id', id));
+    return decision && tenantSees(currentTenant(), decision.customerId) ? decision : null;
   }
 
   /** Batched lookup for the per-request DataLoader. */
-  getMany(ids: readonly string[]): Promise<Map<string, StoredDecision>> {
-    return this.store.getMany(ids);
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredDecision>> {
+    const found = await this.store.getMany(ids);
+    const tenant = currentTenant();
+    if (!tenant) return found;
+    return new Map([...found].filter(([, decision]) => tenantSees(tenant, decision.customerId)));
   }
 
-  byTransaction(transactionId: string): Promise<StoredDecision[]> {
-    return this.store.byTransaction(identifier('transactionId', transactionId), MAX_DECISIONS_PER_TRANSACTION);
+  async byTransaction(transactionId: string): Promise<StoredDecision[]> {
+    const decisions = await this.store.byTransaction(identifier('transactionId', transactionId), MAX_DECISIONS_PER_TRANSACTION);
+    const tenant = currentTenant();
+    return tenant ? decisions.filter((d) => tenantSees(tenant, d.customerId)) : decisions;
   }
 
   async byCustomer(args: CustomerDecisionsArgs): Promise<Page<StoredDecision>> {
@@ -58,6 +68,7 @@ export class DecisionService {
     const from = args.from ?? undefined;
     const to = args.to ?? undefined;
     if (from && to && from > to) throw badInput('from', `must not be after to (${from} > ${to})`);
+    if (!tenantSees(currentTenant(), customerId)) return makePage([], () => '', false, args.after != null, () => Promise.resolve(0));
     const fingerprint = queryFingerprint({ q: 'customerDecisions', customerId, from, to });
     const after = args.after ? this.cursors.decode(args.after, fingerprint, customerPosition(customerId)) : undefined;
     const listing = await this.store.byCustomer({ customerId, from, to, limit, after });
@@ -76,6 +87,9 @@ export class DecisionService {
    */
   async record(input: DecisionInput): Promise<StoredDecision> {
     const record = validateDecisionInput(input, this.clock());
+    if (!tenantSees(currentTenant(), record.customerId)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'this principal may record decisions only for its own customers (input.customerId is not one of them)', { details: { argument: 'input.customerId' } });
+    }
     const decision: StoredDecision = { ...record, bodyHash: decisionBodyHash(record), recordedAt: new Date(this.clock()).toISOString() };
     const result = await this.store.putIfAbsent(decision);
     if (result.created) return result.decision;

@@ -10,7 +10,8 @@ export const EVENT_PAGE_COLUMNS: readonly EventColumn[] = EVENT_COLUMNS;
 
 export interface EventConditions {
   range: DayRange;
-  customerId?: string;
+  /** The filter's customer and/or a tenant's customers (never empty: an empty restriction answers nothing without a query). */
+  customerIds?: string[];
   eventTypes?: string[];
   customerTypes?: string[];
   excludeCustomerTypes?: string[];
@@ -18,7 +19,8 @@ export interface EventConditions {
 
 export function eventConditions(c: EventConditions): SqlFragment {
   const parts: SqlFragment[] = [sql`day BETWEEN ${p.date(c.range.from)} AND ${p.date(c.range.to)}`];
-  if (c.customerId !== undefined) parts.push(sql`customer_id = ${p.str(c.customerId)}`);
+  if (c.customerIds?.length === 1) parts.push(sql`customer_id = ${p.str(c.customerIds[0]!)}`);
+  else if (c.customerIds) parts.push(sql`customer_id IN ${p.list(c.customerIds.map(p.str))}`);
   if (c.eventTypes) parts.push(sql`event_type IN ${p.list(c.eventTypes.map(p.str))}`);
   if (c.customerTypes) parts.push(sql`customer_type IN ${p.list(c.customerTypes.map(p.str))}`);
   if (c.excludeCustomerTypes) parts.push(sql`customer_type NOT IN ${p.list(c.excludeCustomerTypes.map(p.str))}`);
@@ -58,7 +60,7 @@ export function eventCountSql(relation: SqlFragment, where: SqlFragment): SqlFra
 export type StatsDimension = 'customer_type' | 'event_type' | 'customer_id';
 export type StatsPeriod = 'DAY' | 'WEEK' | 'MONTH';
 
-function periodExpression(interval: StatsPeriod): SqlFragment {
+export function periodExpression(interval: StatsPeriod): SqlFragment {
   switch (interval) {
     case 'DAY':
       return sql`day`;

@@ -9,6 +9,7 @@ import { hasExactKeys, instantFromSqlText, isId, isIsoInstant, queryFingerprint,
 import { makePage, pageSize, type Page } from '../../util/pagination';
 import { spendLakeScan, spendRows } from '../../observability/request-budget';
 import { dayRange, identifier, nameList } from '../validation';
+import { currentTenant, restrictCustomers } from '../../auth/tenant';
 import {
   EVENT_PAGE_COLUMNS,
   OCCURRED_AT_KEY,
@@ -133,11 +134,13 @@ export class EventService {
     return window && reachesOutside(range, window) ? window : null;
   }
 
+  /** The filter as SQL conditions, restricted to the tenant's customers (src/auth/tenant.ts). */
   private conditions(args: EventFilterArgs): EventConditions {
     const range = dayRange('filter', args, this.limits.maxLakeDays);
+    const requested = args.customerId == null ? undefined : identifier('filter.customerId', args.customerId);
     return {
       range,
-      customerId: args.customerId == null ? undefined : identifier('filter.customerId', args.customerId),
+      customerIds: restrictCustomers(currentTenant(), requested),
       eventTypes: nameList('filter.eventTypes', args.eventTypes),
       customerTypes: nameList('filter.customerTypes', args.customerTypes),
     };
@@ -163,7 +166,9 @@ export class EventService {
     const position = after ? this.cursors.decode(after, fingerprint, isPosition) : undefined;
     // Newest first: the next page cannot hold days after the cursor's day.
     const range: DayRange = position ? { from: conditions.range.from, to: minDay(conditions.range.to, position.t.slice(0, 10)) } : conditions.range;
-    const customerIds = conditions.customerId ? [conditions.customerId] : undefined;
+    const customerIds = conditions.customerIds;
+    // Another tenant's customer: an empty page, as for a customer without events.
+    if (customerIds?.length === 0) return makePage([], () => '', false, position !== undefined, () => Promise.resolve(0));
 
     const rows = await this.cache.read(
       {
@@ -222,9 +227,12 @@ export class EventService {
     const excluded = nameList('input.excludeCustomerTypes', input.excludeCustomerTypes);
     const groups = [...new Set(input.groupBy)];
     const dimensions = (['CUSTOMER_TYPE', 'EVENT_TYPE', 'CUSTOMER'] as const).filter((g) => groups.includes(g)).map((g) => GROUP_COLUMNS[g]);
-    const where = eventConditions({ range, excludeCustomerTypes: excluded });
+    // A tenant's statistics are over its own customers' rows (a CUSTOMER_TYPE group is the tenant's own rows).
+    const customerIds = currentTenant()?.customerIds.slice();
+    if (customerIds?.length === 0) return [];
+    const where = eventConditions({ range, excludeCustomerTypes: excluded, customerIds });
     const maxRows = this.limits.maxStatsRows;
-    const args = { range, interval: input.interval, dimensions, excluded, source: input.source };
+    const args = { range, interval: input.interval, dimensions, excluded, source: input.source, ...(customerIds ? { customerIds } : {}) };
 
     const rows = await this.cache.read(
       {
@@ -241,8 +249,8 @@ export class EventService {
       async () => {
         let result;
         if (input.source === 'LAKE') {
-          const columns = ['customer_type', ...dimensions.filter((d) => d !== 'customer_type')] as const;
-          const scan = await this.lake.scanEvents(range, { columns: [...columns] });
+          const columns = [...new Set<EventColumn>(['customer_type', ...dimensions, ...(customerIds ? (['customer_id'] as const) : [])])];
+          const scan = await this.lake.scanEvents(range, { columns: [...columns], customerIds });
           if (scan.estimatedBytes > this.limits.maxScanBytes) {
             throw tooExpensive(`eventStats over the lake would scan about ${formatBytes(scan.estimatedBytes)}, more than the ${formatBytes(this.limits.maxScanBytes)} allowed (LAKEGATE_MAX_SCAN_BYTES); use source: WAREHOUSE or a shorter range`, {
               estimatedBytes: scan.estimatedBytes,

@@ -209,7 +209,7 @@ describe('every statement lakegate sends to Athena is accepted', () => {
 
   test('the events queries: pages, counts and stats of every interval and grouping', () => {
     const relation = sql`${raw('"lake"."events"')}`;
-    const where = eventConditions({ range: { from: '2026-01-01', to: '2026-01-31' }, customerId: 'cus_1', eventTypes: ['login', 'payment'], customerTypes: ['Retail'], excludeCustomerTypes: ['Reseller'] });
+    const where = eventConditions({ range: { from: '2026-01-01', to: '2026-01-31' }, customerIds: ['cus_1', 'cus_2'], eventTypes: ['login', 'payment'], customerTypes: ['Retail'], excludeCustomerTypes: ['Reseller'] });
     const plain = eventConditions({ range: { from: '2026-01-01', to: '2026-01-31' } });
     accepted(renderAthenaSql(eventPageSql(relation, where, undefined, 11)));
     accepted(renderAthenaSql(eventPageSql(relation, plain, { t: '2026-01-20T10:00:00.000Z', id: 'e-1' }, 501)));
