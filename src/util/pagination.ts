@@ -43,3 +43,8 @@ export function makePage<T>(nodes: T[], cursorOf: (node: T) => string, hasNextPa
   });
   return page;
 }
+
+/** A page with no rows and totalCount 0 (nothing to query): e.g. a customer the caller may not see. */
+export function emptyPage<T>(hasPreviousPage = false): Page<T> {
+  return makePage<T>([], () => '', false, hasPreviousPage, () => Promise.resolve(0));
+}

@@ -2,7 +2,7 @@ import type { CachedReader } from '../../cache/cached-reader';
 import { badInput } from '../../errors/app-error';
 import type { Catalog, CatalogDatabaseRecord, CatalogPartitionRecord, CatalogTableRecord, TokenPage } from '../../ports/catalog';
 import { hasExactKeys, queryFingerprint, type CursorCodec } from '../../util/cursor';
-import { makePage, pageSize, type Page } from '../../util/pagination';
+import { emptyPage, makePage, pageSize, type Page } from '../../util/pagination';
 
 const NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 const LIKE = /^[A-Za-z0-9_.%-]{1,255}$/;
@@ -80,7 +80,7 @@ export class CatalogService {
   }
 
   partitions(table: CatalogTableRecord, options: { first?: number | null; after?: string | null }): Promise<Page<CatalogPartitionRecord>> {
-    if (table.partitionKeys.length === 0) return Promise.resolve(makePage([], () => '', false, false, async () => 0));
+    if (table.partitionKeys.length === 0) return Promise.resolve(emptyPage());
     return this.paginate(
       'catalog.partitions',
       { catalogId: table.catalogId, database: table.database, table: table.name },

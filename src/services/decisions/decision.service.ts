@@ -2,7 +2,7 @@ import { currentTenant, tenantSees } from '../../auth/tenant';
 import { AppError, badInput, ErrorCode } from '../../errors/app-error';
 import type { DecisionStore, StoredDecision, StorePosition } from '../../ports/decision-store';
 import { hasExactKeys, isId, isInstantIdKey, queryFingerprint, type CursorCodec } from '../../util/cursor';
-import { makePage, pageSize, type Page } from '../../util/pagination';
+import { emptyPage, makePage, pageSize, type Page } from '../../util/pagination';
 import { identifier } from '../validation';
 import { decisionBodyHash } from './decision-hash';
 import { validateDecisionInput, type DecisionInput } from './decision-input';
@@ -68,7 +68,7 @@ export class DecisionService {
     const from = args.from ?? undefined;
     const to = args.to ?? undefined;
     if (from && to && from > to) throw badInput('from', `must not be after to (${from} > ${to})`);
-    if (!tenantSees(currentTenant(), customerId)) return makePage([], () => '', false, args.after != null, () => Promise.resolve(0));
+    if (!tenantSees(currentTenant(), customerId)) return emptyPage(args.after != null);
     const fingerprint = queryFingerprint({ q: 'customerDecisions', customerId, from, to });
     const after = args.after ? this.cursors.decode(args.after, fingerprint, customerPosition(customerId)) : undefined;
     const listing = await this.store.byCustomer({ customerId, from, to, limit, after });

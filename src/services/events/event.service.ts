@@ -6,7 +6,7 @@ import type { EventColumn, Lake, Warehouse } from '../../ports/lake';
 import type { SqlRow } from '../../ports/sql-engine';
 import type { Day, DayRange } from '../../util/days';
 import { hasExactKeys, instantFromSqlText, isId, isIsoInstant, queryFingerprint, type CursorCodec } from '../../util/cursor';
-import { makePage, pageSize, type Page } from '../../util/pagination';
+import { emptyPage, makePage, pageSize, type Page } from '../../util/pagination';
 import { spendLakeScan, spendRows } from '../../observability/request-budget';
 import { dayRange, identifier, nameList } from '../validation';
 import { currentTenant, restrictCustomers } from '../../auth/tenant';
@@ -168,7 +168,7 @@ export class EventService {
     const range: DayRange = position ? { from: conditions.range.from, to: minDay(conditions.range.to, position.t.slice(0, 10)) } : conditions.range;
     const customerIds = conditions.customerIds;
     // Another tenant's customer: an empty page, as for a customer without events.
-    if (customerIds?.length === 0) return makePage([], () => '', false, position !== undefined, () => Promise.resolve(0));
+    if (customerIds?.length === 0) return emptyPage(position !== undefined);
 
     const rows = await this.cache.read(
       {
